@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/** Raised when the environment does not describe a runnable service; lists every bad variable. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Reads the environment once, through a zod schema, so every service gets a typed config object
+ * and a bad value stops start-up with a message that names the variable.
+ */
+export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.env): z.infer<S> {
+  // Empty strings mean "unset", as in a .env file with `KEY=`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+  }
+  return parsed.data;
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Building blocks shared by every service's schema. */
+export const env = {
+  nodeEnv: z.enum(['development', 'test', 'production']).default('development'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  url: z.url(),
+  postgresUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+  bool,
+  seconds: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+};
+
+/** The settings every service shares: how it runs, logs and verifies access tokens. */
+export const serviceEnv = z.object({
+  NODE_ENV: env.nodeEnv,
+  LOG_LEVEL: env.logLevel,
+  /** Where the users subgraph publishes its signing keys; the gateway and subgraphs verify with them. */
+  JWKS_URL: env.url.default('http://localhost:4001/.well-known/jwks.json'),
+  JWT_ISSUER: z.string().default('atrium'),
+  JWT_AUDIENCE: z.string().default('atrium'),
+});
+
+/** The settings of a subgraph: its port, its database and (optionally) Redis. */
+export const subgraphEnv = serviceEnv.extend({
+  DATABASE_URL: env.postgresUrl,
+  REDIS_URL: env.redisUrl.optional(),
+  REDIS_PREFIX: z.string().default('atrium:'),
+  /** Apply pending migrations on start; on by default outside production. */
+  MIGRATE_ON_START: bool.optional(),
+});
+
+/** Production must name its stores explicitly; development may fall back to in-process ones. */
+export function requireInProduction<T extends { NODE_ENV: string }>(
+  config: T,
+  keys: (keyof T & string)[],
+): T {
+  if (config.NODE_ENV !== 'production') return config;
+  const missing = keys.filter((k) => config[k] === undefined);
+  if (missing.length) throw new ConfigError(missing.map((k) => `${k}: required when NODE_ENV=production`));
+  return config;
+}

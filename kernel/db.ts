@@ -1,0 +1,56 @@
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { Migrator, type Migration } from '@mikro-orm/migrations';
+import type { Logger } from './log.ts';
+
+export { MikroORM };
+
+/** What a subgraph tells the kernel about its persistence: its schema, entities and migrations. */
+export interface SubgraphOrmSpec {
+  /** Postgres schema the subgraph owns; also its name in composition and logs. */
+  schema: string;
+  entities: NonNullable<Options['entities']>;
+  /** Migration classes in the order they apply; the subgraph's `migrations/index.ts`. */
+  migrations: { name: string; class: new (...args: never[]) => Migration }[];
+  /** Folder new migrations are written to by `npm run cli -- migrate:create`. */
+  migrationsPath: string;
+}
+
+/**
+ * MikroORM options for one subgraph: its own Postgres schema (so `schema.update()` and
+ * migrations never touch a sibling's tables) and an explicit migration list (no file globbing,
+ * so the same list runs under node, jest and a container).
+ */
+export function ormOptions(spec: SubgraphOrmSpec, databaseUrl: string, logger?: Logger): Options {
+  const log = logger?.child({ component: 'orm' });
+  return {
+    clientUrl: databaseUrl,
+    schema: spec.schema,
+    entities: spec.entities,
+    extensions: [Migrator],
+    discovery: { warnWhenNoEntities: false },
+    debug: false,
+    logger: (message) => log?.debug(message),
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      schema: spec.schema,
+      path: spec.migrationsPath,
+      migrationsList: spec.migrations as never,
+      snapshot: false,
+      emit: 'ts',
+      silent: true,
+    },
+  };
+}
+
+/** Opens the ORM and makes sure the subgraph's schema exists (migrations create its tables). */
+export async function openOrm(spec: SubgraphOrmSpec, databaseUrl: string, logger?: Logger): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormOptions(spec, databaseUrl, logger));
+  await orm.em.getConnection().execute(`create schema if not exists "${spec.schema}"`);
+  return orm;
+}
+
+/** Applies pending migrations and returns their names. */
+export async function migrateUp(orm: MikroORM): Promise<string[]> {
+  const applied = await orm.migrator.up();
+  return applied.map((m) => m.name);
+}

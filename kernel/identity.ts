@@ -1,0 +1,13 @@
+import type { Request } from 'express';
+import { accessTokenFrom, type Identity, type TokenVerifier } from './auth.ts';
+
+/** The caller as a subgraph sees it: the gateway forwards the token, and the subgraph verifies it again. */
+export async function identityFromRequest(req: Request, verify: TokenVerifier): Promise<Identity | null> {
+  const found = accessTokenFrom(req.headers);
+  return found ? verify(found.token) : null;
+}
+
+/** The end user's address and device, as the gateway forwarded them. */
+export function clientFromRequest(req: Request): { ip: string | null; userAgent: string | null } {
+  return { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null };
+}

@@ -1,0 +1,110 @@
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import express from 'express';
+import type { DocumentNode } from 'graphql';
+import { formatError } from './errors.ts';
+import { listen, mountProbes, type ReadinessCheck } from './http.ts';
+import type { Logger } from './log.ts';
+
+/** How a subgraph describes itself to the one bootstrap every subgraph shares. */
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  /** The subgraph's name: composition, container, log `service` and Postgres schema. */
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: unknown;
+  /** 0 picks a free port (tests). */
+  port: number;
+  logger: Logger;
+  production: boolean;
+  /** Builds the per-request context; throwing a GraphQLError answers with it. */
+  context: (req: express.Request, res: express.Response) => Promise<TContext>;
+  readiness: Record<string, ReadinessCheck>;
+  /** Extra HTTP routes beside /graphql (the users subgraph's JWKS). */
+  routes?: (app: express.Express) => void;
+}
+
+export interface RunningService {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a subgraph: `/graphql`, `/health`, `/ready`, the shared error boundary and logging. */
+export async function startSubgraphServer<TContext extends BaseContext>(
+  opts: SubgraphServerOptions<TContext>,
+): Promise<RunningService> {
+  const log = opts.logger.child({ component: 'graphql' });
+  const server = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]),
+    csrfPrevention: true,
+    introspection: !opts.production,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) =>
+      formatError(formatted, {
+        exposeDetails: !opts.production,
+        onInternal: () => log.error({ err: error, path: formatted.path }, 'unexpected error while resolving'),
+      }),
+    plugins: [...(opts.production ? [ApolloServerPluginLandingPageDisabled()] : []), requestLogging(log)],
+  });
+  await server.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  mountProbes(app, opts.readiness, opts.logger);
+  opts.routes?.(app);
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(server, { context: ({ req, res }) => opts.context(req, res) }),
+  );
+  const http = await listen(app, opts.port);
+  opts.logger.info({ url: `${http.url}/graphql` }, `${opts.name} subgraph listening`);
+  return {
+    url: `${http.url}/graphql`,
+    port: http.port,
+    stop: async () => {
+      await server.stop();
+      await http.stop();
+    },
+  };
+}
+
+/** One debug line per operation: name and duration, never variables (they may hold passwords). */
+function requestLogging(log: Logger): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse(ctx) {
+          log.debug({ operation: ctx.operationName, ms: Math.round(performance.now() - started) }, 'operation');
+        },
+      };
+    },
+  };
+}
+
+/** Merges the resolver maps of a subgraph's areas; a field defined twice is a bug, so it throws. */
+export function mergeResolvers(...maps: Record<string, object>[]): Record<string, Record<string, unknown>> {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const map of maps) {
+    for (const [type, fieldMap] of Object.entries(map)) {
+      merged[type] ??= {};
+      const target = merged[type];
+      for (const [field, resolver] of Object.entries(fieldMap)) {
+        if (field in target) throw new Error(`Resolver ${type}.${field} is defined twice`);
+        target[field] = resolver;
+      }
+    }
+  }
+  return merged;
+}
+
+/** Reads a subgraph's SDL next to its source. */
+export async function loadTypeDefs(schemaUrl: URL): Promise<DocumentNode> {
+  const { readFile } = await import('node:fs/promises');
+  const { parse } = await import('graphql');
+  return parse(await readFile(schemaUrl, 'utf8'));
+}

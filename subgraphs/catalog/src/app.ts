@@ -1,0 +1,53 @@
+import { createTokenVerifier } from '../../../kernel/auth.ts';
+import { migrateUp, openOrm } from '../../../kernel/db.ts';
+import { identityFromRequest } from '../../../kernel/identity.ts';
+import { createLogger, type Logger } from '../../../kernel/log.ts';
+import { DateTimeScalar } from '../../../kernel/scalars.ts';
+import { loadTypeDefs, mergeResolvers, startSubgraphServer, type RunningService } from '../../../kernel/subgraph-server.ts';
+import { agentLoader, agentResolvers } from './agent/agent.resolvers.ts';
+import { seedDemoCatalog } from './agent/demo-catalog.ts';
+import type { CatalogConfig } from './config.ts';
+import type { CatalogContext, CatalogDeps } from './context.ts';
+import { catalogOrm } from './orm.ts';
+
+export const resolvers = mergeResolvers({ DateTime: DateTimeScalar as unknown as object }, agentResolvers);
+
+/** Starts the catalog subgraph; `main.ts` and the tests call this, nothing else differs. */
+export async function start(
+  config: CatalogConfig,
+  logger: Logger = createLogger({ service: 'catalog', level: config.LOG_LEVEL }),
+): Promise<RunningService & { deps: CatalogDeps }> {
+  const orm = await openOrm(catalogOrm, config.DATABASE_URL, logger);
+  if (config.migrateOnStart) {
+    const applied = await migrateUp(orm);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+  }
+  if (config.seedDemoCatalog) {
+    const seeded = await seedDemoCatalog(orm.em.fork());
+    if (seeded) logger.info({ seeded }, 'empty catalog seeded with demo agents');
+  }
+  const deps: CatalogDeps = { config, orm, logger };
+  const verify = createTokenVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+
+  const service = await startSubgraphServer<CatalogContext>({
+    name: 'catalog',
+    typeDefs: await loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
+    resolvers,
+    port: config.PORT,
+    logger,
+    production: config.production,
+    readiness: { postgres: () => orm.em.getConnection().execute('select 1') },
+    async context(req) {
+      const em = orm.em.fork();
+      return { deps, em, identity: await identityFromRequest(req, verify), agentById: agentLoader(em) };
+    },
+  });
+  return {
+    ...service,
+    deps,
+    async stop() {
+      await service.stop();
+      await orm.close();
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import { createTokenVerifier } from '../../../kernel/auth.ts';
+import { migrateUp, openOrm } from '../../../kernel/db.ts';
+import { identityFromRequest, clientFromRequest } from '../../../kernel/identity.ts';
+import { createKeyValueStore } from '../../../kernel/kv/index.ts';
+import { createLogger, type Logger } from '../../../kernel/log.ts';
+import { DateTimeScalar } from '../../../kernel/scalars.ts';
+import { loadTypeDefs, mergeResolvers, startSubgraphServer, type RunningService } from '../../../kernel/subgraph-server.ts';
+import { adminResolvers } from './admin/admin.resolvers.ts';
+import { loadSigningKeys } from './auth/keys.ts';
+import type { UsersConfig } from './config.ts';
+import type { UsersContext, UsersDeps } from './context.ts';
+import { outboxMailer, smtpMailer } from './mail/mailer.ts';
+import { mfaResolvers } from './mfa/mfa.resolvers.ts';
+import { usersOrm } from './orm.ts';
+import { passwordResolvers } from './password/password.resolvers.ts';
+import { registrationResolvers } from './registration/registration.resolvers.ts';
+import { refreshCookieFrom, sessionResolvers } from './session/session.resolvers.ts';
+import { userLoader, userResolvers } from './user/user.resolvers.ts';
+
+export const resolvers = mergeResolvers(
+  { DateTime: DateTimeScalar as unknown as object },
+  userResolvers,
+  sessionResolvers,
+  registrationResolvers,
+  passwordResolvers,
+  mfaResolvers,
+  adminResolvers,
+);
+
+/** Starts the users subgraph; `main.ts` and the tests call this, nothing else differs. */
+export async function start(config: UsersConfig, logger: Logger = createLogger({ service: 'users', level: config.LOG_LEVEL })): Promise<RunningService & { deps: UsersDeps }> {
+  const orm = await openOrm(usersOrm, config.DATABASE_URL, logger);
+  if (config.migrateOnStart) {
+    const applied = await migrateUp(orm);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+  }
+  const keys = await loadSigningKeys(config.JWT_PRIVATE_KEY, config.JWT_PREVIOUS_PUBLIC_KEYS);
+  const kv = createKeyValueStore({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX });
+  const mailLog = logger.child({ component: 'mail' });
+  const deps: UsersDeps = {
+    config,
+    orm,
+    kv,
+    keys,
+    logger,
+    mailer: config.SMTP_URL ? smtpMailer(config.SMTP_URL, config.MAIL_FROM, mailLog) : outboxMailer(config.MAIL_OUTBOX, mailLog),
+    verify: createTokenVerifier({
+      jwksUrl: config.JWKS_URL,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      keys: keys.localKeySet,
+    }),
+  };
+
+  const service = await startSubgraphServer<UsersContext>({
+    name: 'users',
+    typeDefs: await loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
+    resolvers,
+    port: config.PORT,
+    logger,
+    production: config.production,
+    readiness: {
+      postgres: () => orm.em.getConnection().execute('select 1'),
+      kv: () => kv.ping(),
+    },
+    routes: (app) => {
+      app.get('/.well-known/jwks.json', (_req, res) => {
+        res.set('Cache-Control', 'public, max-age=300').json(keys.jwks);
+      });
+    },
+    async context(req, res) {
+      const em = orm.em.fork();
+      return {
+        deps,
+        em,
+        identity: await identityFromRequest(req, deps.verify),
+        client: clientFromRequest(req),
+        res,
+        refreshCookie: refreshCookieFrom(req.headers.cookie),
+        userById: userLoader(em),
+      };
+    },
+  });
+  return {
+    ...service,
+    deps,
+    async stop() {
+      await service.stop();
+      await kv.close();
+      await orm.close();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type DataLoader from 'dataloader';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Response } from 'express';
+import type { Identity, TokenVerifier } from '../../../kernel/auth.ts';
+import type { KeyValueStore } from '../../../kernel/kv/index.ts';
+import type { Logger } from '../../../kernel/log.ts';
+import type { SigningKeys } from './auth/keys.ts';
+import type { UsersConfig } from './config.ts';
+import type { Mailer } from './mail/mailer.ts';
+import type { Session } from './session/session.entity.ts';
+import type { User } from './user/user.entity.ts';
+
+/** Everything the users subgraph holds for its lifetime; built once in app.ts. */
+export interface UsersDeps {
+  config: UsersConfig;
+  orm: MikroORM;
+  kv: KeyValueStore;
+  mailer: Mailer;
+  keys: SigningKeys;
+  verify: TokenVerifier;
+  logger: Logger;
+}
+
+/** One request's view: a fresh EntityManager, the caller and where they call from. */
+export interface UsersContext {
+  deps: UsersDeps;
+  em: EntityManager;
+  identity: Identity | null;
+  client: { ip: string | null; userAgent: string | null };
+  /** The HTTP response, so sign-in can set cookies and the X-Auth-Token header. */
+  res: Response;
+  /** Refresh token from the HttpOnly cookie, if the client sent one. */
+  refreshCookie: string | undefined;
+  /** Batches `User` entity references from the gateway into one query per request. */
+  userById: DataLoader<string, User | null>;
+  /** Memoised by `currentUser`: the caller's live session and account. */
+  signedIn?: Promise<{ user: User; session: Session }>;
+}
