@@ -1,5 +1,5 @@
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import express from 'express';
@@ -46,7 +46,12 @@ export async function startSubgraphServer<TContext extends BaseContext>(
         exposeDetails: !opts.production,
         onInternal: () => log.error({ err: error, path: formatted.path }, 'unexpected error while resolving'),
       }),
-    plugins: [...(opts.production ? [ApolloServerPluginLandingPageDisabled()] : []), requestLogging(log)],
+    // No Apollo Studio here: federated traces would only cost bytes on every response.
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      ...(opts.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      requestLogging(log),
+    ],
   });
   await server.start();
 

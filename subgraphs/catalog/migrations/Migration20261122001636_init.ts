@@ -9,16 +9,9 @@ export class Migration20261122001636_init extends Migration {
     this.addSql(`create table "catalog"."agent" ("id" uuid not null, "slug" varchar(64) not null, "name" varchar(120) not null, "description" text not null, "category" varchar(64) not null, "capabilities" text[] not null default '{}', "active" boolean not null default true, "created_at" timestamptz not null, "updated_at" timestamptz not null, primary key ("id"));`);
     this.addSql(`alter table "catalog"."agent" add constraint "agent_slug_unique" unique ("slug");`);
     this.addSql(`create index "agent_category_index" on "catalog"."agent" ("category");`);
-
-    this.addSql(`drop table if exists "users"."mikro_orm_migrations" cascade;`);
-
-    this.addSql(`drop schema if exists "users";`);
   }
 
   override down(): void | Promise<void> {
-    this.addSql(`create schema if not exists "users";`);
-    this.addSql(`create table "users"."mikro_orm_migrations" ("id" serial primary key, "name" varchar(255) not null, "executed_at" timestamptz(6) not null default current_timestamp(6));`);
-
     this.addSql(`drop table if exists "catalog"."agent" cascade;`);
 
     this.addSql(`drop schema if exists "catalog";`);

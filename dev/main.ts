@@ -1,0 +1,59 @@
+import { ConfigError } from '../kernel/config.ts';
+import { createLogger } from '../kernel/log.ts';
+import { start as startGateway } from '../gateway/src/app.ts';
+import { loadGatewayConfig } from '../gateway/src/config.ts';
+import { start as startCatalog } from '../subgraphs/catalog/src/app.ts';
+import { loadCatalogConfig } from '../subgraphs/catalog/src/config.ts';
+import { start as startUsers } from '../subgraphs/users/src/app.ts';
+import { loadUsersConfig } from '../subgraphs/users/src/config.ts';
+import { devSigningKey } from './dev-keys.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+
+/**
+ * `npm start`: the whole system in one process on a machine with only Node. Every piece the
+ * environment does not name is embedded: PostgreSQL under .data/, an in-process key-value store,
+ * a signing key under .data/keys, mail in .data/mail/outbox.jsonl. The services are the same
+ * start() functions the containers and the tests run.
+ */
+const env = { ...process.env };
+const log = createLogger({ service: 'dev', level: env.LOG_LEVEL ?? 'info' });
+const started = Date.now();
+const stops: (() => Promise<unknown>)[] = [];
+
+try {
+  if (!env.DATABASE_URL) {
+    const port = Number(env.EMBEDDED_POSTGRES_PORT ?? 5433);
+    const pg = await startEmbeddedPostgres({ dataDir: '.data/postgres', port });
+    env.DATABASE_URL = pg.url;
+    stops.push(pg.stop);
+    log.info({ port, dataDir: '.data/postgres' }, 'embedded PostgreSQL started');
+  }
+  env.JWT_PRIVATE_KEY ??= await devSigningKey('.data/keys/jwt-private.pem');
+  if (!env.REDIS_URL) log.info('REDIS_URL not set: using the in-process key-value store');
+
+  const users = await startUsers(loadUsersConfig(env), createLogger({ service: 'users', level: env.LOG_LEVEL ?? 'info' }));
+  stops.unshift(users.stop);
+  env.JWKS_URL ??= `http://localhost:${users.port}/.well-known/jwks.json`;
+  const catalog = await startCatalog(loadCatalogConfig(env), createLogger({ service: 'catalog', level: env.LOG_LEVEL ?? 'info' }));
+  stops.unshift(catalog.stop);
+  const gateway = await startGateway(loadGatewayConfig(env), createLogger({ service: 'gateway', level: env.LOG_LEVEL ?? 'info' }));
+  stops.unshift(gateway.stop);
+  log.info({ startupMs: Date.now() - started }, `Atrium is up: open ${gateway.url} (Apollo Sandbox)`);
+} catch (err) {
+  if (err instanceof ConfigError) console.error(err.message);
+  else log.fatal({ err }, 'start-up failed');
+  await stopAll();
+  process.exit(1);
+}
+
+async function stopAll() {
+  for (const stop of stops) await stop().catch((err: unknown) => log.error({ err }, 'error while stopping'));
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    log.info({ signal }, 'stopping');
+    await stopAll();
+    process.exit(0);
+  });
+}

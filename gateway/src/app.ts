@@ -1,0 +1,74 @@
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express from 'express';
+import { createTokenVerifier } from '../../kernel/auth.ts';
+import { formatError } from '../../kernel/errors.ts';
+import { listen, mountProbes } from '../../kernel/http.ts';
+import { createLogger, type Logger } from '../../kernel/log.ts';
+import type { RunningService } from '../../kernel/subgraph-server.ts';
+import { authenticate, rejectBadTokens } from './authentication.ts';
+import type { GatewayConfig } from './config.ts';
+import type { GatewayContext } from './context.ts';
+import { ForwardingDataSource } from './datasource.ts';
+import { subgraphChecks } from './readiness.ts';
+import { readSupergraph, subgraphsOf } from './supergraph.ts';
+
+/** Starts the gateway on any composed supergraph; `main.ts`, `npm start` and the tests call this. */
+export async function start(
+  config: GatewayConfig,
+  logger: Logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL }),
+): Promise<RunningService> {
+  const supergraphSdl = await readSupergraph(config.supergraphPath);
+  const subgraphs = subgraphsOf(supergraphSdl, config.subgraphUrls);
+  const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ name, url }) => new ForwardingDataSource(urlOf.get(name) ?? url ?? '', config.SUBGRAPH_TIMEOUT_MS),
+    logger: logger.child({ component: 'apollo-gateway' }),
+  });
+  const verify = createTokenVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const log = logger.child({ component: 'graphql' });
+
+  const server = new ApolloServer<GatewayContext>({
+    gateway,
+    csrfPrevention: true,
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) =>
+      formatError(formatted, {
+        exposeDetails: !config.production,
+        onInternal: () => log.error({ err: error, path: formatted.path }, 'unexpected error'),
+      }),
+    plugins: [
+      config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      rejectBadTokens(),
+    ],
+  });
+  await server.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  mountProbes(app, subgraphChecks(subgraphs), logger);
+  app.use(
+    '/graphql',
+    cors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Auth-Token'] }),
+    express.json({ limit: '1mb' }),
+    expressMiddleware(server, { context: ({ req, res }) => authenticate(req, res, verify) }),
+  );
+  const http = await listen(app, config.PORT);
+  logger.info({ url: `${http.url}/graphql`, subgraphs }, 'gateway listening');
+  return {
+    url: `${http.url}/graphql`,
+    port: http.port,
+    stop: async () => {
+      await server.stop();
+      await http.stop();
+    },
+  };
+}
