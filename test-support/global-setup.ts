@@ -1,0 +1,41 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { startEmbeddedPostgres } from '../dev/embedded-postgres.ts';
+
+/**
+ * The suite runs against real services: DATABASE_URL and REDIS_URL when given (CI), otherwise a
+ * PostgreSQL from embedded-postgres and a redis-server started here for this run only.
+ */
+export default async function globalSetup(): Promise<void> {
+  const stops: (() => Promise<unknown>)[] = [];
+  if (!process.env.DATABASE_URL) {
+    const pg = await startEmbeddedPostgres({ dataDir: '.data/test-postgres', port: await freePort() });
+    process.env.DATABASE_URL = pg.url;
+    stops.push(pg.stop);
+  }
+  if (!process.env.REDIS_URL) {
+    const port = await freePort();
+    const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    const failed = await new Promise<Error | undefined>((resolve) => {
+      redis.once('error', resolve);
+      setTimeout(() => resolve(undefined), 300);
+    });
+    if (failed) throw new Error('Tests need Redis: set REDIS_URL, or install redis-server so the suite can start one');
+    process.env.REDIS_URL = `redis://127.0.0.1:${port}`;
+    stops.push(async () => redis.kill());
+  }
+  (globalThis as { __atriumStops?: typeof stops }).__atriumStops = stops;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
