@@ -20,6 +20,8 @@ const schema = subgraphEnv.extend({
     .includes('{token}', { message: 'must contain {token}' })
     .default('http://localhost:4000/reset-password?token={token}'),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(10),
+  /** Higher than per email: many people can share one address (an office, a carrier NAT). */
+  LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(100),
   LOGIN_FAILURE_WINDOW: env.seconds(900),
   CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),

@@ -19,8 +19,20 @@ const LoginInput = z.object({
   totp: z.string().trim().max(32).nullish(),
 });
 
-const loginThrottle = (ctx: UsersContext) =>
-  new Throttle(ctx.deps.kv, 'login', ctx.deps.config.LOGIN_MAX_FAILURES, ctx.deps.config.LOGIN_FAILURE_WINDOW);
+/** Two budgets guard sign-in: one per email (a targeted account), one per address (a sprayer). */
+function loginThrottles(ctx: UsersContext, email: string) {
+  const { kv, config } = ctx.deps;
+  const byEmail = { throttle: new Throttle(kv, 'login-email', config.LOGIN_MAX_FAILURES, config.LOGIN_FAILURE_WINDOW), subject: email };
+  const byIp = ctx.client.ip
+    ? [{ throttle: new Throttle(kv, 'login-ip', config.LOGIN_MAX_FAILURES_PER_IP, config.LOGIN_FAILURE_WINDOW), subject: ctx.client.ip }]
+    : [];
+  const all = [byEmail, ...byIp];
+  return {
+    check: () => Promise.all(all.map((t) => t.throttle.check([t.subject]))),
+    fail: () => Promise.all(all.map((t) => t.throttle.fail([t.subject]))),
+    clear: () => byEmail.throttle.clear(email),
+  };
+}
 
 const Query: QueryResolvers<UsersContext> = {
   async sessions(_root, _args, ctx) {
@@ -37,25 +49,24 @@ const Query: QueryResolvers<UsersContext> = {
 const Mutation: MutationResolvers<UsersContext> = {
   async login(_root, args, ctx) {
     const input = parseInput(LoginInput, args.input);
-    const throttle = loginThrottle(ctx);
-    const subjects = [`email:${input.email}`, ...(ctx.client.ip ? [`ip:${ctx.client.ip}`] : [])];
-    await throttle.check(subjects);
+    const throttle = loginThrottles(ctx, input.email);
+    await throttle.check();
 
     const user = await ctx.em.findOne(User, { email: input.email });
     // Unknown email and wrong password answer identically, after the same bcrypt work.
     if (!(await verifyPassword(input.password, user?.passwordHash)) || !user) {
-      await throttle.fail(subjects);
+      await throttle.fail();
       throw unauthenticated('Invalid email or password');
     }
     if (user.disabledAt) throw forbidden('This account is disabled');
     if (user.mfaEnabled) {
       if (!input.totp) throw new AppError('MFA_REQUIRED', 'This account needs a two-factor code: send it as `totp`');
       if (!(await verifySecondFactor(ctx.em, user, input.totp))) {
-        await throttle.fail(subjects);
+        await throttle.fail();
         throw unauthenticated('Invalid two-factor code');
       }
     }
-    await throttle.clear(`email:${input.email}`);
+    await throttle.clear();
     return startSession(ctx, user);
   },
 
