@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { requireRole } from '../../../../kernel/auth.ts';
-import { badInput, notFound } from '../../../../kernel/errors.ts';
+import { badInput, forbidden, notFound } from '../../../../kernel/errors.ts';
 import { cursor, fields, isUuid, parseInput } from '../../../../kernel/validation.ts';
 import type { MutationResolvers, QueryResolvers } from '../__generated__/resolvers-types.ts';
 import type { UsersContext } from '../context.ts';
@@ -19,7 +19,7 @@ const RoleArg = z.enum(ROLES, { message: `must be one of: ${ROLES.join(', ')}` }
 async function requireAdmin(ctx: UsersContext) {
   requireRole(ctx.identity, 'admin');
   const { user } = await currentUser(ctx);
-  if (!user.roles.includes('admin')) requireRole(null, 'admin');
+  if (!user.roles.includes('admin')) throw forbidden('Requires the admin role');
   return user;
 }
 
