@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { JWT_ALG } from '../../../../kernel/auth.ts';
+import { isUuid } from '../../../../kernel/validation.ts';
 import type { SigningKeys } from './keys.ts';
 
 export interface AccessTokenClaims {
@@ -51,6 +52,6 @@ const REFRESH_SHAPE = /^([0-9a-f-]{36})\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/;
 
 export function parseRefreshToken(raw: string): RefreshToken | undefined {
   const match = REFRESH_SHAPE.exec(raw);
-  if (!match) return undefined;
+  if (!match || !isUuid(match[1] as string)) return undefined;
   return { sessionId: match[1] as string, generation: Number(match[2]), secret: match[3] as string };
 }
