@@ -1,0 +1,108 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { composeServices } from '@apollo/composition';
+import { parse } from 'graphql';
+import { createLogger } from '../../kernel/log.ts';
+import { startSubgraphServer, type RunningService } from '../../kernel/subgraph-server.ts';
+import { start } from '../src/app.ts';
+import { loadGatewayConfig } from '../src/config.ts';
+
+const logger = createLogger({ service: 'test', level: 'silent' });
+const typeDefs = parse(`
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+  type Greeting @key(fields: "id") { id: ID! text: String! }
+  type Query { greeting(name: String!): Greeting! }
+`);
+
+let toy: RunningService;
+let supergraphPath: string;
+beforeAll(async () => {
+  toy = await startSubgraphServer({
+    name: 'toy',
+    typeDefs,
+    resolvers: { Query: { greeting: (_: unknown, { name }: { name: string }) => ({ id: name, text: `Hello, ${name}` }) } },
+    port: 0,
+    logger,
+    production: false,
+    readiness: {},
+    context: async () => ({}),
+  });
+  const composed = composeServices([{ name: 'toy', url: toy.url, typeDefs }]);
+  if (composed.errors) throw composed.errors[0];
+  supergraphPath = join(await mkdtemp(join(tmpdir(), 'atrium-supergraph-')), 'toy.graphql');
+  await writeFile(supergraphPath, composed.supergraphSdl);
+});
+afterAll(() => toy.stop());
+
+const post = (url: string, query: string, headers: Record<string, string> = {}) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+
+describe('the gateway on a supergraph given with --supergraph', () => {
+  test('serves its operations over POST and GET, with /health and /ready', async () => {
+    const gateway = await start(loadGatewayConfig({ PORT: '0', LOG_LEVEL: 'silent' }, ['--supergraph', supergraphPath]), logger);
+    try {
+      const body = await (await post(gateway.url, '{ greeting(name: "Ada") { text } }')).json();
+      expect(body).toEqual({ data: { greeting: { text: 'Hello, Ada' } } });
+      const viaGet = await fetch(`${gateway.url}?query=${encodeURIComponent('{ greeting(name: "Bo") { text } }')}`, {
+        headers: { 'apollo-require-preflight': 'true' },
+      });
+      expect(await viaGet.json()).toEqual({ data: { greeting: { text: 'Hello, Bo' } } });
+      const base = gateway.url.replace(/\/graphql$/, '');
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+      expect(await (await fetch(`${base}/ready`)).json()).toEqual({ status: 'ready', checks: { toy: 'ok' } });
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  test('CSRF prevention refuses a simple GET that a browser form could forge', async () => {
+    const gateway = await start(loadGatewayConfig({ PORT: '0', LOG_LEVEL: 'silent' }, ['--supergraph', supergraphPath]), logger);
+    try {
+      const forged = await fetch(`${gateway.url}?query=${encodeURIComponent('{ greeting(name: "x") { text } }')}`);
+      expect(forged.status).toBe(400);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  test('in production introspection is off and there is no Sandbox landing page', async () => {
+    const gateway = await start(
+      loadGatewayConfig({ PORT: '0', LOG_LEVEL: 'silent', NODE_ENV: 'production' }, ['--supergraph', supergraphPath]),
+      logger,
+    );
+    try {
+      const body = (await (await post(gateway.url, '{ __schema { types { name } } }')).json()) as { errors: any[] };
+      expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+      expect(body.errors[0].message).toMatch(/introspection/i);
+      const landing = await fetch(gateway.url, { headers: { accept: 'text/html' } });
+      expect(await landing.text()).not.toMatch(/sandbox/i);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  test('/ready answers 503 and names the subgraph that does not answer', async () => {
+    const gateway = await start(
+      loadGatewayConfig({ PORT: '0', LOG_LEVEL: 'silent', SUBGRAPH_TOY_URL: 'http://127.0.0.1:1/graphql' }, ['--supergraph', supergraphPath]),
+      logger,
+    );
+    try {
+      const ready = await fetch(gateway.url.replace(/\/graphql$/, '/ready'));
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: 'not ready', checks: { toy: 'failing' } });
+      // A subgraph that is down is an internal fault: generic text, no address or stack for the client.
+      const body = (await (await post(gateway.url, '{ greeting(name: "x") { text } }')).json()) as { errors: any[] };
+      expect(body.errors[0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|stack/);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  test('a missing supergraph file stops start-up with its path in the message', async () => {
+    await expect(start(loadGatewayConfig({ PORT: '0' }, ['--supergraph', '/nope/missing.graphql']), logger)).rejects.toThrow(
+      /Cannot read the supergraph at \/nope\/missing.graphql: ENOENT/,
+    );
+  });
+});
