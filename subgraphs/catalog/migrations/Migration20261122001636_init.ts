@@ -14,7 +14,6 @@ export class Migration20261122001636_init extends Migration {
   override down(): void | Promise<void> {
     this.addSql(`drop table if exists "catalog"."agent" cascade;`);
 
-    this.addSql(`drop schema if exists "catalog";`);
   }
 
 }

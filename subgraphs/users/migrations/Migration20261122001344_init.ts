@@ -28,7 +28,6 @@ export class Migration20261122001344_init extends Migration {
     this.addSql(`drop table if exists "users"."session" cascade;`);
     this.addSql(`drop table if exists "users"."recovery_code" cascade;`);
 
-    this.addSql(`drop schema if exists "users";`);
   }
 
 }
