@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import pg from 'pg';
 import { openOrm, type SubgraphOrmSpec } from '../kernel/db.ts';
 
-async function admin<T>(url: string, sql: string): Promise<void> {
+async function admin(url: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

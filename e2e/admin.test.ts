@@ -30,7 +30,7 @@ describe('administration', () => {
     let after: string | null = null;
     let pages = 0;
     do {
-      const { users } = await client.ok<{ users: any }>(USERS, { first: 3, after });
+      const { users }: { users: any } = await client.ok<{ users: any }>(USERS, { first: 3, after });
       seen.push(...users.edges.map((e: any) => e.node.email));
       expect(users.totalCount).toBe(7);
       after = users.pageInfo.hasNextPage ? users.pageInfo.endCursor : null;

@@ -63,7 +63,7 @@ describe('registration through the gateway', () => {
   test('bad input names each bad field', async () => {
     const result = await system.client().request(REQUEST, { input: { email: 'not-an-email', password: 'short' } });
     expect(codeOf(result)).toBe('BAD_USER_INPUT');
-    const paths = (result.errors?.[0]?.extensions?.fields as { path: string }[]).map((f) => f.path);
+    const paths = ((result.errors?.[0]?.extensions?.fields ?? []) as { path: string }[]).map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['input.email', 'input.password']));
   });
 });

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
+import type express from 'express';
 import type { Logger } from './log.ts';
 
 /** A named dependency a service needs before it can take traffic; resolves when it answers. */
