@@ -63,7 +63,7 @@ export async function startSystem(env: Record<string, string> = {}) {
     },
     /** An account straight in the database (the CLI's path), for tests that need an admin. */
     async createUser(email: string, password: string, opts: { admin?: boolean; name?: string } = {}) {
-      return createUser(users.deps.orm.em.fork(), { email, password, bcryptCost: 4, ...opts });
+      return createUser(users.deps.orm.em.fork(), { email, password, bcryptCost: Number(base.BCRYPT_COST), ...opts });
     },
     async stop() {
       await gateway.stop();
