@@ -30,8 +30,16 @@ export function createTokenVerifier(opts: {
   audience: string;
   /** For the users subgraph itself, which holds the keys locally. */
   keys?: JWTVerifyGetKey;
+  /**
+   * Minimum time between two fetches of the key set, so a flood of tokens with made-up kids
+   * cannot hammer the users subgraph.
+   * @default 30000
+   */
+  refetchCooldownMs?: number;
 }): TokenVerifier {
-  const keys = opts.keys ?? createRemoteJWKSet(new URL(opts.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+  const keys =
+    opts.keys ??
+    createRemoteJWKSet(new URL(opts.jwksUrl), { cooldownDuration: opts.refetchCooldownMs ?? 30_000, cacheMaxAge: 600_000 });
   return async (token) => {
     try {
       const { payload } = await jwtVerify(token, keys, {

@@ -64,7 +64,7 @@ export async function rotateSession(ctx: UsersContext, raw: string): Promise<Aut
   const token = parseRefreshToken(raw);
   if (!token) throw unauthenticated('Invalid refresh token');
   const session = await ctx.em.findOne(Session, { id: token.sessionId }, { populate: ['user'] });
-  if (!session || !session.isActive()) throw unauthenticated('Session has ended; sign in again');
+  if (!session?.isActive()) throw unauthenticated('Session has ended; sign in again');
   const user = session.user;
 
   if (token.generation < session.generation) {
