@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type express from 'express';
+import express from 'express';
 import type { Logger } from './log.ts';
 
 /** A named dependency a service needs before it can take traffic; resolves when it answers. */
@@ -37,6 +37,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** An express app with the settings and probes every Atrium service shares. */
+export function createServiceApp(checks: Record<string, ReadinessCheck>, logger: Logger): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Services sit behind the gateway or an ingress; req.ip is then the client's address.
+  app.set('trust proxy', true);
+  mountProbes(app, checks, logger);
+  return app;
 }
 
 /** Listens on `port` (0 picks a free one) and returns the bound URL and a stop that drains connections. */

@@ -4,8 +4,8 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import express from 'express';
 import type { DocumentNode } from 'graphql';
-import { formatError } from './errors.ts';
-import { listen, mountProbes, type ReadinessCheck } from './http.ts';
+import { sharedServerOptions } from './apollo.ts';
+import { createServiceApp, listen, type ReadinessCheck } from './http.ts';
 import type { Logger } from './log.ts';
 
 /** How a subgraph describes itself to the one bootstrap every subgraph shares. */
@@ -38,14 +38,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
   const log = opts.logger.child({ component: 'graphql' });
   const server = new ApolloServer<TContext>({
     schema: buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]),
-    csrfPrevention: true,
-    introspection: !opts.production,
-    includeStacktraceInErrorResponses: false,
-    formatError: (formatted, error) =>
-      formatError(formatted, {
-        exposeDetails: !opts.production,
-        onInternal: () => log.error({ err: error, path: formatted.path }, 'unexpected error while resolving'),
-      }),
+    ...sharedServerOptions({ production: opts.production, logger: log }),
     // No Apollo Studio here: federated traces would only cost bytes on every response.
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
@@ -55,10 +48,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
   });
   await server.start();
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', true);
-  mountProbes(app, opts.readiness, opts.logger);
+  const app = createServiceApp(opts.readiness, opts.logger);
   opts.routes?.(app);
   app.use(
     '/graphql',

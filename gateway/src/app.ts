@@ -6,8 +6,8 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import { createTokenVerifier } from '../../kernel/auth.ts';
-import { formatError } from '../../kernel/errors.ts';
-import { listen, mountProbes } from '../../kernel/http.ts';
+import { sharedServerOptions } from '../../kernel/apollo.ts';
+import { createServiceApp, listen } from '../../kernel/http.ts';
 import { createLogger, type Logger } from '../../kernel/log.ts';
 import type { RunningService } from '../../kernel/subgraph-server.ts';
 import { authenticate, rejectBadTokens } from './authentication.ts';
@@ -32,18 +32,10 @@ export async function start(
     logger: logger.child({ component: 'apollo-gateway' }),
   });
   const verify = createTokenVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
-  const log = logger.child({ component: 'graphql' });
 
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    csrfPrevention: true,
-    introspection: !config.production,
-    includeStacktraceInErrorResponses: false,
-    formatError: (formatted, error) =>
-      formatError(formatted, {
-        exposeDetails: !config.production,
-        onInternal: () => log.error({ err: error, path: formatted.path }, 'unexpected error'),
-      }),
+    ...sharedServerOptions({ production: config.production, logger: logger.child({ component: 'graphql' }) }),
     plugins: [
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       rejectBadTokens(),
@@ -51,10 +43,7 @@ export async function start(
   });
   await server.start();
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', true);
-  mountProbes(app, subgraphChecks(subgraphs), logger);
+  const app = createServiceApp(subgraphChecks(subgraphs), logger);
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Auth-Token'] }),

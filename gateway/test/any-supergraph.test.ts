@@ -35,13 +35,22 @@ beforeAll(async () => {
 });
 afterAll(() => toy.stop());
 
+/** Runs `fn` against a gateway started on the toy supergraph with `env`, and always stops it. */
+async function withGateway(env: Record<string, string>, fn: (gateway: RunningService) => Promise<void>) {
+  const gateway = await start(loadGatewayConfig({ PORT: '0', LOG_LEVEL: 'silent', ...env }, ['--supergraph', supergraphPath]), logger);
+  try {
+    await fn(gateway);
+  } finally {
+    await gateway.stop();
+  }
+}
+
 const post = (url: string, query: string, headers: Record<string, string> = {}) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
 
 describe('the gateway on a supergraph given with --supergraph', () => {
   test('serves its operations over POST and GET, with /health and /ready', async () => {
-    const gateway = await start(loadGatewayConfig({ PORT: '0', LOG_LEVEL: 'silent' }, ['--supergraph', supergraphPath]), logger);
-    try {
+    await withGateway({}, async (gateway) => {
       const body = await (await post(gateway.url, '{ greeting(name: "Ada") { text } }')).json();
       expect(body).toEqual({ data: { greeting: { text: 'Hello, Ada' } } });
       const viaGet = await fetch(`${gateway.url}?query=${encodeURIComponent('{ greeting(name: "Bo") { text } }')}`, {
@@ -51,43 +60,28 @@ describe('the gateway on a supergraph given with --supergraph', () => {
       const base = gateway.url.replace(/\/graphql$/, '');
       expect((await fetch(`${base}/health`)).status).toBe(200);
       expect(await (await fetch(`${base}/ready`)).json()).toEqual({ status: 'ready', checks: { toy: 'ok' } });
-    } finally {
-      await gateway.stop();
-    }
+    });
   });
 
   test('CSRF prevention refuses a simple GET that a browser form could forge', async () => {
-    const gateway = await start(loadGatewayConfig({ PORT: '0', LOG_LEVEL: 'silent' }, ['--supergraph', supergraphPath]), logger);
-    try {
+    await withGateway({}, async (gateway) => {
       const forged = await fetch(`${gateway.url}?query=${encodeURIComponent('{ greeting(name: "x") { text } }')}`);
       expect(forged.status).toBe(400);
-    } finally {
-      await gateway.stop();
-    }
+    });
   });
 
   test('in production introspection is off and there is no Sandbox landing page', async () => {
-    const gateway = await start(
-      loadGatewayConfig({ PORT: '0', LOG_LEVEL: 'silent', NODE_ENV: 'production' }, ['--supergraph', supergraphPath]),
-      logger,
-    );
-    try {
+    await withGateway({ NODE_ENV: 'production' }, async (gateway) => {
       const body = (await (await post(gateway.url, '{ __schema { types { name } } }')).json()) as { errors: any[] };
       expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
       expect(body.errors[0].message).toMatch(/introspection/i);
       const landing = await fetch(gateway.url, { headers: { accept: 'text/html' } });
       expect(await landing.text()).not.toMatch(/sandbox/i);
-    } finally {
-      await gateway.stop();
-    }
+    });
   });
 
   test('/ready answers 503 and names the subgraph that does not answer', async () => {
-    const gateway = await start(
-      loadGatewayConfig({ PORT: '0', LOG_LEVEL: 'silent', SUBGRAPH_TOY_URL: 'http://127.0.0.1:1/graphql' }, ['--supergraph', supergraphPath]),
-      logger,
-    );
-    try {
+    await withGateway({ SUBGRAPH_TOY_URL: 'http://127.0.0.1:1/graphql' }, async (gateway) => {
       const ready = await fetch(gateway.url.replace(/\/graphql$/, '/ready'));
       expect(ready.status).toBe(503);
       expect(await ready.json()).toEqual({ status: 'not ready', checks: { toy: 'failing' } });
@@ -95,9 +89,7 @@ describe('the gateway on a supergraph given with --supergraph', () => {
       const body = (await (await post(gateway.url, '{ greeting(name: "x") { text } }')).json()) as { errors: any[] };
       expect(body.errors[0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
       expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|stack/);
-    } finally {
-      await gateway.stop();
-    }
+    });
   });
 
   test('a missing supergraph file stops start-up with its path in the message', async () => {
