@@ -2,9 +2,8 @@ import type { KeyValueStore } from '../../../../kernel/kv/index.ts';
 import { rateLimited } from '../../../../kernel/errors.ts';
 
 /**
- * A failure budget kept in Redis counters: `check` refuses once a key has used it up,
- * `fail` spends one attempt, `clear` forgives after a success. Several keys (email and IP)
- * guard one action, so neither a single account nor a single address can be hammered.
+ * A failure budget kept in Redis counters: `check` refuses once a subject (an email, an address,
+ * a user) has used it up, `fail` spends one attempt, `clear` forgives after a success.
  */
 export class Throttle {
   readonly #kv: KeyValueStore;
@@ -23,15 +22,13 @@ export class Throttle {
     return `throttle:${this.#name}:${subject}`;
   }
 
-  async check(subjects: string[]): Promise<void> {
-    for (const subject of subjects) {
-      const count = Number((await this.#kv.get(this.#key(subject))) ?? 0);
-      if (count >= this.#max) throw rateLimited(await this.#kv.ttl(this.#key(subject)));
-    }
+  async check(subject: string): Promise<void> {
+    const count = Number((await this.#kv.get(this.#key(subject))) ?? 0);
+    if (count >= this.#max) throw rateLimited(await this.#kv.ttl(this.#key(subject)));
   }
 
-  async fail(subjects: string[]): Promise<void> {
-    await Promise.all(subjects.map((s) => this.#kv.increment(this.#key(s), this.#windowSeconds)));
+  async fail(subject: string): Promise<void> {
+    await this.#kv.increment(this.#key(subject), this.#windowSeconds);
   }
 
   async clear(subject: string): Promise<void> {

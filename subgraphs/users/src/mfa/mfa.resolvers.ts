@@ -36,9 +36,9 @@ export const mfaResolvers: { Mutation: MutationResolvers<UsersContext> } = {
       if (user.mfaEnabled) throw conflict('Two-factor authentication is already on');
       if (!user.mfaPendingSecret) throw conflict('No enrolment in progress: call enrollMfa first');
       const throttle = codeThrottle(ctx);
-      await throttle.check([user.id]);
+      await throttle.check(user.id);
       if (!(await verifyTotp(user.mfaPendingSecret, code))) {
-        await throttle.fail([user.id]);
+        await throttle.fail(user.id);
         throw wrongCode('code');
       }
       await throttle.clear(user.id);
@@ -54,13 +54,13 @@ export const mfaResolvers: { Mutation: MutationResolvers<UsersContext> } = {
       const { user } = await currentUser(ctx);
       if (!user.mfaEnabled) throw conflict('Two-factor authentication is not on');
       const throttle = codeThrottle(ctx);
-      await throttle.check([user.id]);
+      await throttle.check(user.id);
       if (!(await verifyPassword(input.password, user.passwordHash))) {
-        await throttle.fail([user.id]);
+        await throttle.fail(user.id);
         throw badInput([{ path: 'input.password', message: 'is incorrect' }]);
       }
       if (!(await verifySecondFactor(ctx.em, user, input.code))) {
-        await throttle.fail([user.id]);
+        await throttle.fail(user.id);
         throw wrongCode('input.code');
       }
       user.mfaEnabled = false;
@@ -75,9 +75,9 @@ export const mfaResolvers: { Mutation: MutationResolvers<UsersContext> } = {
       const { user } = await currentUser(ctx);
       if (!user.mfaEnabled || !user.mfaSecret) throw conflict('Two-factor authentication is not on');
       const throttle = codeThrottle(ctx);
-      await throttle.check([user.id]);
+      await throttle.check(user.id);
       if (!(await verifyTotp(user.mfaSecret, code))) {
-        await throttle.fail([user.id]);
+        await throttle.fail(user.id);
         throw wrongCode('code');
       }
       return { codes: await ctx.em.transactional((em) => replaceRecoveryCodes(em, user)) };

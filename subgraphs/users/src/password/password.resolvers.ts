@@ -23,9 +23,9 @@ export const passwordResolvers: { Mutation: MutationResolvers<UsersContext> } = 
       const { user, session } = await currentUser(ctx);
       const { config, kv } = ctx.deps;
       const throttle = new Throttle(kv, 'change-password', config.LOGIN_MAX_FAILURES, config.LOGIN_FAILURE_WINDOW);
-      await throttle.check([user.id]);
+      await throttle.check(user.id);
       if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
-        await throttle.fail([user.id]);
+        await throttle.fail(user.id);
         throw badInput([{ path: 'input.currentPassword', message: 'is incorrect' }]);
       }
       user.passwordHash = await hashPassword(input.newPassword, config.BCRYPT_COST);

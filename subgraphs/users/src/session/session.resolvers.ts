@@ -28,8 +28,8 @@ function loginThrottles(ctx: UsersContext, email: string) {
     : [];
   const all = [byEmail, ...byIp];
   return {
-    check: () => Promise.all(all.map((t) => t.throttle.check([t.subject]))),
-    fail: () => Promise.all(all.map((t) => t.throttle.fail([t.subject]))),
+    check: () => Promise.all(all.map((t) => t.throttle.check(t.subject))),
+    fail: () => Promise.all(all.map((t) => t.throttle.fail(t.subject))),
     clear: () => byEmail.throttle.clear(email),
   };
 }
