@@ -1,6 +1,7 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator, type Migration } from '@mikro-orm/migrations';
 import type { Logger } from './log.ts';
+import type { ServiceMetrics } from './metrics.ts';
 
 export { MikroORM };
 
@@ -20,7 +21,7 @@ export interface SubgraphOrmSpec {
  * migrations never touch a sibling's tables) and an explicit migration list (no file globbing,
  * so the same list runs under node, jest and a container).
  */
-export function ormOptions(spec: SubgraphOrmSpec, databaseUrl: string, logger?: Logger): Options {
+export function ormOptions(spec: SubgraphOrmSpec, databaseUrl: string, logger?: Logger, metrics?: ServiceMetrics): Options {
   const log = logger?.child({ component: 'orm' });
   return {
     clientUrl: databaseUrl,
@@ -30,6 +31,10 @@ export function ormOptions(spec: SubgraphOrmSpec, databaseUrl: string, logger?: 
     discovery: { warnWhenNoEntities: false },
     debug: false,
     logger: (message) => log?.debug(message),
+    onQuery: (sql) => {
+      metrics?.dbQueries.inc();
+      return sql;
+    },
     migrations: {
       tableName: 'mikro_orm_migrations',
       schema: spec.schema,
@@ -43,8 +48,13 @@ export function ormOptions(spec: SubgraphOrmSpec, databaseUrl: string, logger?: 
 }
 
 /** Opens the ORM and makes sure the subgraph's schema exists (migrations create its tables). */
-export async function openOrm(spec: SubgraphOrmSpec, databaseUrl: string, logger?: Logger): Promise<MikroORM> {
-  const orm = await MikroORM.init(ormOptions(spec, databaseUrl, logger));
+export async function openOrm(
+  spec: SubgraphOrmSpec,
+  databaseUrl: string,
+  logger?: Logger,
+  metrics?: ServiceMetrics,
+): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormOptions(spec, databaseUrl, logger, metrics));
   await orm.em.getConnection().execute(`create schema if not exists "${spec.schema}"`);
   return orm;
 }

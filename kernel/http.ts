@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Logger } from './log.ts';
+import type { ServiceMetrics } from './metrics.ts';
 
 /** A named dependency a service needs before it can take traffic; resolves when it answers. */
 export type ReadinessCheck = () => Promise<unknown>;
@@ -40,12 +41,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /** An express app with the settings and probes every Atrium service shares. */
-export function createServiceApp(checks: Record<string, ReadinessCheck>, logger: Logger): express.Express {
+export function createServiceApp(checks: Record<string, ReadinessCheck>, logger: Logger, metrics: ServiceMetrics): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Services sit behind the gateway or an ingress; req.ip is then the client's address.
   app.set('trust proxy', true);
   mountProbes(app, checks, logger);
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   return app;
 }
 

@@ -7,6 +7,7 @@ import type { DocumentNode } from 'graphql';
 import { sharedServerOptions } from './apollo.ts';
 import { createServiceApp, listen, type ReadinessCheck } from './http.ts';
 import type { Logger } from './log.ts';
+import type { ServiceMetrics } from './metrics.ts';
 
 /** How a subgraph describes itself to the one bootstrap every subgraph shares. */
 export interface SubgraphServerOptions<TContext extends BaseContext> {
@@ -21,6 +22,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   /** Builds the per-request context; throwing a GraphQLError answers with it. */
   context: (req: express.Request, res: express.Response) => Promise<TContext>;
   readiness: Record<string, ReadinessCheck>;
+  /** Served on /metrics; the same registry the subgraph's ORM counts queries in. */
+  metrics: ServiceMetrics;
   /** Extra HTTP routes beside /graphql (the users subgraph's JWKS). */
   routes?: (app: express.Express) => void;
 }
@@ -31,7 +34,7 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Starts a subgraph: `/graphql`, `/health`, `/ready`, the shared error boundary and logging. */
+/** Starts a subgraph: `/graphql`, `/health`, `/ready`, `/metrics`, the shared error boundary and logging. */
 export async function startSubgraphServer<TContext extends BaseContext>(
   opts: SubgraphServerOptions<TContext>,
 ): Promise<RunningService> {
@@ -48,7 +51,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
   });
   await server.start();
 
-  const app = createServiceApp(opts.readiness, opts.logger);
+  const app = createServiceApp(opts.readiness, opts.logger, opts.metrics);
   opts.routes?.(app);
   app.use(
     '/graphql',

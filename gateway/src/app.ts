@@ -9,6 +9,7 @@ import { createTokenVerifier } from '../../kernel/auth.ts';
 import { sharedServerOptions } from '../../kernel/apollo.ts';
 import { createServiceApp, listen } from '../../kernel/http.ts';
 import { createLogger, type Logger } from '../../kernel/log.ts';
+import { createMetrics } from '../../kernel/metrics.ts';
 import type { RunningService } from '../../kernel/subgraph-server.ts';
 import { authenticate, rejectBadTokens } from './authentication.ts';
 import type { GatewayConfig } from './config.ts';
@@ -25,10 +26,15 @@ export async function start(
   const supergraphSdl = await readSupergraph(config.supergraphPath);
   const subgraphs = subgraphsOf(supergraphSdl, config.subgraphUrls);
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
+  const metrics = createMetrics('gateway');
 
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new ForwardingDataSource(urlOf.get(name) ?? url ?? '', config.SUBGRAPH_TIMEOUT_MS),
+    buildService: ({ name, url }) =>
+      new ForwardingDataSource(urlOf.get(name) ?? url ?? '', {
+        timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+        onRequest: () => metrics.subgraphRequests.inc({ subgraph: name }),
+      }),
     logger: logger.child({ component: 'apollo-gateway' }),
   });
   const verify = createTokenVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
@@ -43,7 +49,7 @@ export async function start(
   });
   await server.start();
 
-  const app = createServiceApp(subgraphChecks(subgraphs), logger);
+  const app = createServiceApp(subgraphChecks(subgraphs), logger, metrics);
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Auth-Token'] }),

@@ -10,9 +10,12 @@ const PASSED_BACK = ['x-auth-token'];
  * again), the client's address and device, and the refresh cookie; passes sign-in cookies back.
  */
 export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(url: string, timeoutMs: number) {
+  constructor(url: string, opts: { timeoutMs: number; onRequest: () => void }) {
     // Node's fetch (not node-fetch) so Set-Cookie lists survive, with a deadline on every call.
-    const fetcher = (input: string, init?: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const fetcher = (input: string, init?: RequestInit) => {
+      opts.onRequest();
+      return fetch(input, { ...init, signal: AbortSignal.timeout(opts.timeoutMs) });
+    };
     super({ url, fetcher: fetcher as never });
   }
 

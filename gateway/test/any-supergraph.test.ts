@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { createLogger } from '../../kernel/log.ts';
+import { createMetrics } from '../../kernel/metrics.ts';
 import { startSubgraphServer, type RunningService } from '../../kernel/subgraph-server.ts';
 import { start } from '../src/app.ts';
 import { loadGatewayConfig } from '../src/config.ts';
@@ -26,6 +27,7 @@ beforeAll(async () => {
     logger,
     production: false,
     readiness: {},
+    metrics: createMetrics('toy'),
     context: async () => ({}),
   });
   const composed = composeServices([{ name: 'toy', url: toy.url, typeDefs }]);

@@ -2,6 +2,7 @@ import { createTokenVerifier } from '../../../kernel/auth.ts';
 import { migrateUp, openOrm } from '../../../kernel/db.ts';
 import { identityFromRequest } from '../../../kernel/identity.ts';
 import { createLogger, type Logger } from '../../../kernel/log.ts';
+import { createMetrics } from '../../../kernel/metrics.ts';
 import { DateTimeScalar } from '../../../kernel/scalars.ts';
 import { loadTypeDefs, mergeResolvers, startSubgraphServer, type RunningService } from '../../../kernel/subgraph-server.ts';
 import { agentLoader, agentResolvers } from './agent/agent.resolvers.ts';
@@ -17,7 +18,8 @@ export async function start(
   config: CatalogConfig,
   logger: Logger = createLogger({ service: 'catalog', level: config.LOG_LEVEL }),
 ): Promise<RunningService & { deps: CatalogDeps }> {
-  const orm = await openOrm(catalogOrm, config.DATABASE_URL, logger);
+  const metrics = createMetrics('catalog');
+  const orm = await openOrm(catalogOrm, config.DATABASE_URL, logger, metrics);
   if (config.migrateOnStart) {
     const applied = await migrateUp(orm);
     if (applied.length) logger.info({ applied }, 'migrations applied');
@@ -36,6 +38,7 @@ export async function start(
     port: config.PORT,
     logger,
     production: config.production,
+    metrics,
     readiness: { postgres: () => orm.em.getConnection().execute('select 1') },
     async context(req) {
       const em = orm.em.fork();

@@ -3,6 +3,7 @@ import { migrateUp, openOrm } from '../../../kernel/db.ts';
 import { identityFromRequest, clientFromRequest } from '../../../kernel/identity.ts';
 import { createKeyValueStore } from '../../../kernel/kv/index.ts';
 import { createLogger, type Logger } from '../../../kernel/log.ts';
+import { createMetrics } from '../../../kernel/metrics.ts';
 import { DateTimeScalar } from '../../../kernel/scalars.ts';
 import { loadTypeDefs, mergeResolvers, startSubgraphServer, type RunningService } from '../../../kernel/subgraph-server.ts';
 import { adminResolvers } from './admin/admin.resolvers.ts';
@@ -29,7 +30,8 @@ export const resolvers = mergeResolvers(
 
 /** Starts the users subgraph; `main.ts` and the tests call this, nothing else differs. */
 export async function start(config: UsersConfig, logger: Logger = createLogger({ service: 'users', level: config.LOG_LEVEL })): Promise<RunningService & { deps: UsersDeps }> {
-  const orm = await openOrm(usersOrm, config.DATABASE_URL, logger);
+  const metrics = createMetrics('users');
+  const orm = await openOrm(usersOrm, config.DATABASE_URL, logger, metrics);
   if (config.migrateOnStart) {
     const applied = await migrateUp(orm);
     if (applied.length) logger.info({ applied }, 'migrations applied');
@@ -59,6 +61,7 @@ export async function start(config: UsersConfig, logger: Logger = createLogger({
     port: config.PORT,
     logger,
     production: config.production,
+    metrics,
     readiness: {
       postgres: () => orm.em.getConnection().execute('select 1'),
       kv: () => kv.ping(),

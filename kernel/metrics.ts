@@ -1,0 +1,28 @@
+import { Counter, Registry } from 'prom-client';
+
+/**
+ * One registry per service (not prom-client's global one), so `npm start`, which runs every
+ * service in one process, still reports each service's numbers on its own /metrics.
+ */
+export interface ServiceMetrics {
+  registry: Registry;
+  /** Every SQL statement a service sends; the N+1 tests read it. */
+  dbQueries: Counter;
+  /** Every request the gateway sends to a subgraph, by subgraph. */
+  subgraphRequests: Counter<'subgraph'>;
+}
+
+export function createMetrics(service: string): ServiceMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  return {
+    registry,
+    dbQueries: new Counter({ name: 'atrium_db_queries_total', help: 'SQL statements sent to PostgreSQL', registers: [registry] }),
+    subgraphRequests: new Counter({
+      name: 'atrium_subgraph_requests_total',
+      help: 'Requests the gateway sent to each subgraph',
+      labelNames: ['subgraph'],
+      registers: [registry],
+    }),
+  };
+}
