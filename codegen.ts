@@ -10,6 +10,13 @@ const MAPPERS: Record<string, Record<string, string>> = {
   catalog: {
     Agent: '../agent/agent.entity.ts#Agent',
   },
+  instances: {
+    Instance: '../instance/instance.entity.ts#Instance',
+    KnowledgeBase: '../knowledge-base/knowledge-base.entity.ts#KnowledgeBase',
+    KnowledgeBaseEntry: '../knowledge-base/knowledge-base-entry.entity.ts#KnowledgeBaseEntry',
+    Agent: '../instance/references.ts#AgentReference',
+    User: '../instance/references.ts#UserReference',
+  },
 };
 
 const config: CodegenConfig = {

@@ -30,6 +30,7 @@ export async function createMigration(spec: SubgraphOrmSpec, databaseUrl: string
       await orm.migrator.up();
       const result = await orm.migrator.create(spec.migrationsPath, false, false, name);
       if (!result.fileName) return undefined;
+      await keepSchemaOnDown(join(spec.migrationsPath, result.fileName));
       await registerMigration(spec.migrationsPath, result.fileName);
       return join(spec.migrationsPath, result.fileName);
     } finally {
@@ -40,12 +41,20 @@ export async function createMigration(spec: SubgraphOrmSpec, databaseUrl: string
   }
 }
 
+/** The migrations table lives in the subgraph's schema, so reverting a migration must not drop it. */
+async function keepSchemaOnDown(path: string): Promise<void> {
+  const source = await readFile(path, 'utf8');
+  await writeFile(path, source.replace(/^.*drop schema if exists.*\n/gm, ''));
+}
+
 /** Appends the new class to the subgraph's migrations/index.ts, which is the list the ORM runs. */
 async function registerMigration(folder: string, fileName: string): Promise<void> {
   const indexPath = join(folder, 'index.ts');
   const className = basename(fileName, '.ts');
   const index = await readFile(indexPath, 'utf8');
-  const withImport = index.replace(/(\n\/\*\*)/, `import { ${className} } from './${className}.ts';\n$1`);
-  const withEntry = withImport.replace(/\];\s*$/, `, { name: '${className}', class: ${className} }];\n`);
-  await writeFile(indexPath, withEntry);
+  const entry = `{ name: '${className}', class: ${className} }`;
+  const withEntry = index.replace(/\[([^]*?)\];\s*$/, (_all, items: string) =>
+    items.trim() ? `[${items.trimEnd().replace(/,$/, '')}, ${entry}];\n` : `[${entry}];\n`,
+  );
+  await writeFile(indexPath, `import { ${className} } from './${className}.ts';\n${withEntry}`);
 }

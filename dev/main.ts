@@ -4,6 +4,8 @@ import { start as startGateway } from '../gateway/src/app.ts';
 import { loadGatewayConfig } from '../gateway/src/config.ts';
 import { start as startCatalog } from '../subgraphs/catalog/src/app.ts';
 import { loadCatalogConfig } from '../subgraphs/catalog/src/config.ts';
+import { start as startInstances } from '../subgraphs/instances/src/app.ts';
+import { loadInstancesConfig } from '../subgraphs/instances/src/config.ts';
 import { start as startUsers } from '../subgraphs/users/src/app.ts';
 import { loadUsersConfig } from '../subgraphs/users/src/config.ts';
 import { devSigningKey } from './dev-keys.ts';
@@ -36,6 +38,9 @@ try {
   env.JWKS_URL ??= `http://localhost:${users.port}/.well-known/jwks.json`;
   const catalog = await startCatalog(loadCatalogConfig(env), createLogger({ service: 'catalog', level: env.LOG_LEVEL ?? 'info' }));
   stops.unshift(catalog.stop);
+  env.CATALOG_URL ??= catalog.url;
+  const instances = await startInstances(loadInstancesConfig(env), createLogger({ service: 'instances', level: env.LOG_LEVEL ?? 'info' }));
+  stops.unshift(instances.stop);
   const gateway = await startGateway(loadGatewayConfig(env), createLogger({ service: 'gateway', level: env.LOG_LEVEL ?? 'info' }));
   stops.unshift(gateway.stop);
   log.info({ startupMs: Date.now() - started }, `Atrium is up: open ${gateway.url} (Apollo Sandbox)`);

@@ -1,4 +1,4 @@
-import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 
 /** `DateTime`: ISO-8601 strings on the wire, `Date` in resolvers. Shared by every subgraph. */
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
@@ -23,4 +23,33 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
     }
     return date;
   },
+});
+
+/** A literal JSON value written inline in a query. */
+function jsonFromLiteral(ast: ValueNode): unknown {
+  switch (ast.kind) {
+    case Kind.STRING:
+    case Kind.BOOLEAN:
+      return ast.value;
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(ast.value);
+    case Kind.NULL:
+      return null;
+    case Kind.LIST:
+      return ast.values.map(jsonFromLiteral);
+    case Kind.OBJECT:
+      return Object.fromEntries(ast.fields.map((f) => [f.name.value, jsonFromLiteral(f.value)]));
+    default:
+      throw new GraphQLError('JSON literals cannot contain variables', { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+}
+
+/** `JSON`: any JSON value on the wire; resolvers validate the shapes they accept. */
+export const JsonScalar = new GraphQLScalarType({
+  name: 'JSON',
+  description: 'Any JSON value.',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: jsonFromLiteral,
 });

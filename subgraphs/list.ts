@@ -5,6 +5,7 @@
 export const SUBGRAPHS = [
   { name: 'users', devPort: 4001 },
   { name: 'catalog', devPort: 4002 },
+  { name: 'instances', devPort: 4003 },
 ] as const;
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];

@@ -7,6 +7,8 @@ import { start as startGateway } from '../gateway/src/app.ts';
 import { loadGatewayConfig } from '../gateway/src/config.ts';
 import { start as startCatalog } from '../subgraphs/catalog/src/app.ts';
 import { loadCatalogConfig } from '../subgraphs/catalog/src/config.ts';
+import { start as startInstances } from '../subgraphs/instances/src/app.ts';
+import { loadInstancesConfig } from '../subgraphs/instances/src/config.ts';
 import { start as startUsers } from '../subgraphs/users/src/app.ts';
 import { loadUsersConfig } from '../subgraphs/users/src/config.ts';
 import { createUser } from '../subgraphs/users/src/user/user.commands.ts';
@@ -40,8 +42,12 @@ export async function startSystem(env: Record<string, string> = {}) {
   const users = await startUsers(loadUsersConfig(base), logger.child({ service: 'users' }));
   const withJwks = { ...base, JWKS_URL: `http://localhost:${users.port}/.well-known/jwks.json` };
   const catalog = await startCatalog(loadCatalogConfig(withJwks), logger.child({ service: 'catalog' }));
+  const instances = await startInstances(loadInstancesConfig({ ...withJwks, CATALOG_URL: catalog.url }), logger.child({ service: 'instances' }));
   const gateway = await startGateway(
-    loadGatewayConfig({ ...withJwks, SUBGRAPH_USERS_URL: users.url, SUBGRAPH_CATALOG_URL: catalog.url }, []),
+    loadGatewayConfig(
+      { ...withJwks, SUBGRAPH_USERS_URL: users.url, SUBGRAPH_CATALOG_URL: catalog.url, SUBGRAPH_INSTANCES_URL: instances.url },
+      [],
+    ),
     logger.child({ service: 'gateway' }),
   );
 
@@ -49,6 +55,7 @@ export async function startSystem(env: Record<string, string> = {}) {
     gatewayUrl: gateway.url,
     users,
     catalog,
+    instances,
     gateway,
     client: (opts?: ConstructorParameters<typeof GraphQLClient>[1]) => new GraphQLClient(gateway.url, opts),
     /** Every mail sent so far, oldest first. */
@@ -67,6 +74,7 @@ export async function startSystem(env: Record<string, string> = {}) {
     },
     async stop() {
       await gateway.stop();
+      await instances.stop();
       await catalog.stop();
       await users.stop();
       await db.drop();

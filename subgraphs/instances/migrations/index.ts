@@ -1,0 +1,4 @@
+import { Migration20261122003335_init } from './Migration20261122003335_init.ts';
+
+/** Every migration of the `instances` schema, oldest first; `migrate:create` appends here. */
+export const migrations = [{ name: 'Migration20261122003335_init', class: Migration20261122003335_init }];

@@ -1,0 +1,63 @@
+import { createTokenVerifier } from '../../../kernel/auth.ts';
+import { migrateUp, openOrm } from '../../../kernel/db.ts';
+import { identityFromRequest } from '../../../kernel/identity.ts';
+import { createLogger, type Logger } from '../../../kernel/log.ts';
+import { createMetrics } from '../../../kernel/metrics.ts';
+import { DateTimeScalar, JsonScalar } from '../../../kernel/scalars.ts';
+import { loadTypeDefs, mergeResolvers, startSubgraphServer, type RunningService } from '../../../kernel/subgraph-server.ts';
+import type { InstancesConfig } from './config.ts';
+import type { InstancesContext, InstancesDeps } from './context.ts';
+import { federatedAgentDirectory } from './instance/agent-directory.ts';
+import { instanceResolvers } from './instance/instance.resolvers.ts';
+import { knowledgeBaseResolvers } from './knowledge-base/knowledge-base.resolvers.ts';
+import { createLoaders } from './loaders.ts';
+import { instancesOrm } from './orm.ts';
+
+export const resolvers = mergeResolvers(
+  { DateTime: DateTimeScalar as unknown as object, JSON: JsonScalar as unknown as object },
+  instanceResolvers,
+  knowledgeBaseResolvers,
+);
+
+/** Starts the instances subgraph; `main.ts` and the tests call this, nothing else differs. */
+export async function start(
+  config: InstancesConfig,
+  logger: Logger = createLogger({ service: 'instances', level: config.LOG_LEVEL }),
+): Promise<RunningService & { deps: InstancesDeps }> {
+  const metrics = createMetrics('instances');
+  const orm = await openOrm(instancesOrm, config.DATABASE_URL, logger, metrics);
+  if (config.migrateOnStart) {
+    const applied = await migrateUp(orm);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+  }
+  const deps: InstancesDeps = {
+    config,
+    orm,
+    logger,
+    agents: federatedAgentDirectory(config.CATALOG_URL, logger.child({ component: 'agent-directory' })),
+  };
+  const verify = createTokenVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+
+  const service = await startSubgraphServer<InstancesContext>({
+    name: 'instances',
+    typeDefs: await loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
+    resolvers,
+    port: config.PORT,
+    logger,
+    production: config.production,
+    metrics,
+    readiness: { postgres: () => orm.em.getConnection().execute('select 1') },
+    async context(req) {
+      const em = orm.em.fork();
+      return { deps, em, identity: await identityFromRequest(req, verify), loaders: createLoaders(em) };
+    },
+  });
+  return {
+    ...service,
+    deps,
+    async stop() {
+      await service.stop();
+      await orm.close();
+    },
+  };
+}

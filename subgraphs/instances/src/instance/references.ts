@@ -1,0 +1,10 @@
+/** An entity another subgraph owns, named by its key; the gateway fetches its fields from the owner. */
+export interface AgentReference {
+  __typename?: 'Agent';
+  id: string;
+}
+
+export interface UserReference {
+  __typename?: 'User';
+  id: string;
+}
