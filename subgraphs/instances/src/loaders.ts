@@ -32,9 +32,11 @@ export function createLoaders(em: EntityManager): InstancesLoaders {
       });
     }),
     entryCountByKnowledgeBase: new DataLoader(async (kbIds) => {
+      const placeholders = kbIds.map(() => '?').join(', ');
       const rows: { knowledge_base_id: string; count: string }[] = await em.execute(
-        'select knowledge_base_id, count(*) as count from instances.knowledge_base_entry where knowledge_base_id = any(?) group by knowledge_base_id',
-        [[...kbIds]],
+        `select knowledge_base_id, count(*) as count from instances.knowledge_base_entry
+         where knowledge_base_id in (${placeholders}) group by knowledge_base_id`,
+        [...kbIds],
       );
       const counts = new Map(rows.map((r) => [r.knowledge_base_id, Number(r.count)]));
       return kbIds.map((id) => counts.get(id) ?? 0);
