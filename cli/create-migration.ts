@@ -53,7 +53,7 @@ async function registerMigration(folder: string, fileName: string): Promise<void
   const className = basename(fileName, '.ts');
   const index = await readFile(indexPath, 'utf8');
   const entry = `{ name: '${className}', class: ${className} }`;
-  const withEntry = index.replace(/\[([^]*?)\];\s*$/, (_all, items: string) =>
+  const withEntry = index.replace(/\[([\s\S]*?)\];\s*$/, (_all, items: string) =>
     items.trim() ? `[${items.trimEnd().replace(/,$/, '')}, ${entry}];\n` : `[${entry}];\n`,
   );
   await writeFile(indexPath, `import { ${className} } from './${className}.ts';\n${withEntry}`);

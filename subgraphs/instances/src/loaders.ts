@@ -3,7 +3,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { isUuid } from '../../../kernel/validation.ts';
 import type { InstancesLoaders } from './context.ts';
 import { Instance } from './instance/instance.entity.ts';
-import { KnowledgeBaseEntry } from './knowledge-base/knowledge-base-entry.entity.ts';
 import { KnowledgeBase } from './knowledge-base/knowledge-base.entity.ts';
 
 /** Groups rows by a key, in the order of `keys`, for a DataLoader batch. */
