@@ -48,7 +48,7 @@ async function keepSchemaOnDown(path: string): Promise<void> {
 }
 
 /** Appends the new class to the subgraph's migrations/index.ts, which is the list the ORM runs. */
-async function registerMigration(folder: string, fileName: string): Promise<void> {
+export async function registerMigration(folder: string, fileName: string): Promise<void> {
   const indexPath = join(folder, 'index.ts');
   const className = basename(fileName, '.ts');
   const index = await readFile(indexPath, 'utf8');
