@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { cdcEnv } from '../../kernel/cdc-config.ts';
+import { loadConfig, requireInProduction, type Env } from '../../kernel/config.ts';
+
+const schema = cdcEnv.extend({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+  BRIDGE_GROUP_ID: z.string().default('atrium-bridge'),
+  BRIDGE_DLQ_TOPIC: z.string().default('atrium.dlq'),
+});
+
+export type BridgeConfig = ReturnType<typeof loadBridgeConfig>;
+
+export function loadBridgeConfig(source: Env = process.env) {
+  return requireInProduction(loadConfig(schema, source), ['KAFKA_BROKERS', 'REDIS_URL']);
+}

@@ -1,0 +1,49 @@
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import type { Logger } from '../../kernel/log.ts';
+import { kafkaLogs } from '../../relay/src/kafka-sink.ts';
+import type { Bridge, DeadLetter } from './bridge.ts';
+
+/**
+ * Feeds the bridge from a Kafka consumer group. kafkajs commits an offset only after `eachMessage`
+ * resolved, which the bridge does only after publishing, so a crash replays and never skips. More
+ * copies in the same group share the partitions.
+ */
+export async function consumeIntoBridge(opts: {
+  brokers: string[];
+  groupId: string;
+  deadLetterTopic: string;
+  createBridge: (deadLetter: DeadLetter) => Bridge;
+  logger: Logger;
+}): Promise<{ stop(): Promise<void> }> {
+  const kafka = new Kafka({ clientId: opts.groupId, brokers: opts.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogs(opts.logger) });
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: true });
+  await producer.connect();
+  const deadLetter: DeadLetter = async (record, reason) => {
+    await producer.send({
+      topic: opts.deadLetterTopic,
+      acks: -1,
+      messages: [{ key: record.key, value: record.value, headers: { 'x-atrium-source-topic': record.topic, 'x-atrium-reason': reason } }],
+    });
+  };
+  const bridge = opts.createBridge(deadLetter);
+  const consumer: Consumer = kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: true });
+  await consumer.connect();
+  await consumer.subscribe({ topics: bridge.topics, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message }) => {
+      await bridge.handle({
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key?.toString() ?? null,
+        value: message.value === null ? null : message.value.toString(),
+      });
+    },
+  });
+  return {
+    async stop() {
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import { PubSub } from 'graphql-subscriptions';
+import { Redis } from 'ioredis';
+
+/** What publishers (the bridge) and subscription resolvers need from the event bus. */
+export interface EventBus {
+  publish(channel: string, payload: object): Promise<void>;
+  /** An async iterator of every payload published on `channel` from now on. */
+  listen<T>(channel: string): AsyncIterableIterator<T>;
+  close(): Promise<void>;
+}
+
+// One in-process bus per process: `npm start` runs the bridge and the subgraphs side by side.
+let processBus: PubSub | undefined;
+
+/**
+ * Redis pub/sub (graphql-redis-subscriptions) when REDIS_URL is set, so every replica of the
+ * bridge and of a subgraph shares it; otherwise the process-wide in-memory bus.
+ */
+export function createEventBus(opts: { redisUrl?: string; prefix: string }): EventBus {
+  if (!opts.redisUrl) {
+    processBus ??= new PubSub();
+    const bus = processBus;
+    return {
+      publish: (channel, payload) => bus.publish(channel, payload),
+      listen: <T>(channel: string) => bus.asyncIterableIterator<T>(channel),
+      close: async () => {},
+    };
+  }
+  // ioredis's keyPrefix does not apply to channels, so the prefix is added to channel names here.
+  const options = { maxRetriesPerRequest: null, lazyConnect: false };
+  const publisher = new Redis(opts.redisUrl, options);
+  const subscriber = new Redis(opts.redisUrl, options);
+  for (const client of [publisher, subscriber]) client.on('error', () => {});
+  // Our ioredis 6 clients; the package's own nested ioredis 5 types differ only nominally.
+  const redis = new RedisPubSub({ publisher: publisher as never, subscriber: subscriber as never });
+  return {
+    publish: (channel, payload) => redis.publish(`${opts.prefix}${channel}`, payload),
+    listen: <T>(channel: string) => redis.asyncIterableIterator(`${opts.prefix}${channel}`) as AsyncIterableIterator<T>,
+    async close() {
+      await redis.close();
+    },
+  };
+}

@@ -1,0 +1,185 @@
+import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
+import pg from 'pg';
+import { changeTopic, type ChangeRecord, type Op, type Row } from '../../kernel/events/debezium.ts';
+import { encodeRow } from '../../kernel/events/encode.ts';
+import type { Logger } from '../../kernel/log.ts';
+import type { ChangeSink } from './sink.ts';
+
+export interface RelayOptions {
+  databaseUrl: string;
+  /** Replication slot; the server keeps WAL from its confirmed position, so a restart resumes there. */
+  slot: string;
+  publication: string;
+  /** `schema.table` of every captured table. */
+  tables: string[];
+  topicPrefix: string;
+  sink: ChangeSink;
+  logger: Logger;
+}
+
+interface Relation {
+  schema: string;
+  name: string;
+  keyColumns: string[];
+  columns: { name: string; typeOid: number; typeMod: number }[];
+}
+
+/** "16/B374D848" -> 97500059720: Debezium's `lsn` is the WAL position as a number. */
+export function lsnToNumber(lsn: string): number {
+  const [hi = '0', lo = '0'] = lsn.split('/');
+  return Number((BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`));
+}
+
+const quoteTable = (t: string) => t.split('.').map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
+
+/**
+ * Creates what capture needs, idempotently: REPLICA IDENTITY FULL on every captured table (so
+ * updates and deletes carry the old row), a publication of exactly those tables, and the slot.
+ */
+export async function prepareCapture(opts: Pick<RelayOptions, 'databaseUrl' | 'slot' | 'publication' | 'tables'>): Promise<void> {
+  const client = new pg.Client({ connectionString: opts.databaseUrl });
+  await client.connect();
+  try {
+    const tables = opts.tables.map(quoteTable).join(', ');
+    for (const t of opts.tables) await client.query(`alter table ${quoteTable(t)} replica identity full`);
+    const exists = await client.query('select 1 from pg_publication where pubname = $1', [opts.publication]);
+    await client.query(
+      exists.rowCount ? `alter publication "${opts.publication}" set table ${tables}` : `create publication "${opts.publication}" for table ${tables}`,
+    );
+    const slot = await client.query('select 1 from pg_replication_slots where slot_name = $1', [opts.slot]);
+    if (!slot.rowCount) await client.query(`select pg_create_logical_replication_slot($1, 'pgoutput')`, [opts.slot]);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The built-in stand-in for Debezium: reads the slot with pgoutput and emits, per committed
+ * transaction, exactly the records Debezium would (envelope, key, tombstone after delete). It
+ * confirms a transaction's LSN to PostgreSQL only after the sink has the records, so a crash
+ * re-sends (duplicates, recognisable by `source.lsn`) and never loses.
+ */
+export class Relay {
+  readonly #opts: RelayOptions;
+  readonly #log: Logger;
+  readonly #relations = new Map<number, Relation>();
+  #service: LogicalReplicationService | undefined;
+  #tx: { xid: number; commitMs: number; records: ChangeRecord[]; lastLsn: string } | undefined;
+  #confirmed = '0/0';
+  #keepalive: NodeJS.Timeout | undefined;
+  #stopped = false;
+  #database = '';
+
+  constructor(opts: RelayOptions) {
+    this.#opts = opts;
+    this.#log = opts.logger.child({ component: 'relay' });
+  }
+
+  async start(): Promise<void> {
+    await prepareCapture(this.#opts);
+    this.#database = new URL(this.#opts.databaseUrl).pathname.slice(1);
+    const service = new LogicalReplicationService(
+      { connectionString: this.#opts.databaseUrl },
+      // Never let the library confirm on its own: it would confirm what the sink has not stored.
+      { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
+    );
+    this.#service = service;
+    service.on('data', (lsn: string, message: Record<string, any>) => this.#onMessage(lsn, message));
+    service.on('heartbeat', (_lsn: string, _ts: number, shouldRespond: boolean) => {
+      if (shouldRespond) void service.acknowledge(this.#confirmed).catch(() => {});
+    });
+    service.on('error', (err: Error) => {
+      if (this.#stopped) return;
+      this.#log.error({ err: err.message }, 'replication stream failed; reconnecting from the slot in 1 s');
+      void this.#restart();
+    });
+    this.#keepalive = setInterval(() => void service.acknowledge(this.#confirmed).catch(() => {}), 10_000).unref();
+    const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [this.#opts.publication] });
+    service.subscribe(plugin, this.#opts.slot).catch((err: Error) => {
+      if (!this.#stopped) this.#log.error({ err: err.message }, 'replication subscription ended');
+    });
+    this.#log.info({ slot: this.#opts.slot, tables: this.#opts.tables }, 'relay streaming');
+  }
+
+  async #restart(): Promise<void> {
+    await this.#service?.stop().catch(() => {});
+    clearInterval(this.#keepalive);
+    this.#tx = undefined;
+    await new Promise((r) => setTimeout(r, 1000));
+    if (!this.#stopped) await this.start().catch((err: Error) => this.#log.error({ err: err.message }, 'relay restart failed'));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#keepalive);
+    await this.#service?.destroy().catch(() => {});
+  }
+
+  async #onMessage(lsn: string, message: Record<string, any>): Promise<void> {
+    switch (message.tag) {
+      case 'relation':
+        this.#relations.set(message.relationOid, {
+          schema: message.schema,
+          name: message.name,
+          keyColumns: message.keyColumns,
+          columns: message.columns,
+        });
+        return;
+      case 'begin':
+        this.#tx = { xid: message.xid, commitMs: Number(BigInt(message.commitTime) / 1000n), records: [], lastLsn: this.#confirmed };
+        return;
+      case 'insert':
+        return this.#add(lsn, 'c', message.relation.relationOid, null, message.new);
+      case 'update':
+        return this.#add(lsn, 'u', message.relation.relationOid, message.old ?? message.key, message.new);
+      case 'delete':
+        return this.#add(lsn, 'd', message.relation.relationOid, message.old ?? message.key, null);
+      case 'truncate':
+        for (const relation of message.relations) this.#add(lsn, 't', relation.relationOid, null, null);
+        return;
+      case 'commit': {
+        const tx = this.#tx;
+        this.#tx = undefined;
+        const commitLsn: string = message.commitEndLsn ?? lsn;
+        // Throws on a sink failure: the stream restarts from the slot and the transaction comes again.
+        if (tx?.records.length) await this.#opts.sink.send(tx.records);
+        this.#confirmed = commitLsn;
+        await this.#service?.acknowledge(commitLsn);
+        return;
+      }
+    }
+  }
+
+  #add(lsn: string, op: Op, relationOid: number, before: Row | null, after: Row | null): void {
+    const relation = this.#relations.get(relationOid);
+    const tx = this.#tx;
+    if (!relation || !tx) return;
+    const topic = changeTopic(this.#opts.topicPrefix, relation.schema, relation.name);
+    const keySource = after ?? before;
+    const key = op === 't' || !keySource ? null : JSON.stringify(Object.fromEntries(relation.keyColumns.map((c) => [c, keySource[c]])));
+    const value = {
+      before: encodeRow(before, relation.columns),
+      after: encodeRow(after, relation.columns),
+      source: {
+        version: 'atrium-relay-1',
+        connector: 'postgresql',
+        name: this.#opts.topicPrefix,
+        ts_ms: tx.commitMs,
+        snapshot: 'false',
+        db: this.#database,
+        sequence: JSON.stringify([String(lsnToNumber(tx.lastLsn)), String(lsnToNumber(lsn))]),
+        schema: relation.schema,
+        table: relation.name,
+        txId: tx.xid,
+        lsn: lsnToNumber(lsn),
+        xmin: null,
+      },
+      op,
+      ts_ms: Date.now(),
+      transaction: null,
+    };
+    tx.records.push({ topic, key: key && JSON.stringify(JSON.parse(key)), value: JSON.stringify(value) });
+    // Debezium follows every delete with a tombstone of the same key, for log compaction.
+    if (op === 'd') tx.records.push({ topic, key, value: null });
+  }
+}
