@@ -3,7 +3,10 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import express from 'express';
-import type { DocumentNode } from 'graphql';
+import type { Server } from 'node:http';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 import { sharedServerOptions } from './apollo.ts';
 import { createServiceApp, listen, type ReadinessCheck } from './http.ts';
 import type { Logger } from './log.ts';
@@ -26,6 +29,11 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   metrics: ServiceMetrics;
   /** Extra HTTP routes beside /graphql (the users subgraph's JWKS). */
   routes?: (app: express.Express) => void;
+  /**
+   * Serves the schema's subscriptions over graphql-ws on /graphql; the context comes from the
+   * `connection_init` payload (the gateway forwards `authorization` there).
+   */
+  subscriptions?: { context: (connectionParams: Record<string, unknown>) => Promise<TContext> };
 }
 
 export interface RunningService {
@@ -39,8 +47,9 @@ export async function startSubgraphServer<TContext extends BaseContext>(
   opts: SubgraphServerOptions<TContext>,
 ): Promise<RunningService> {
   const log = opts.logger.child({ component: 'graphql' });
+  const schema = buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]);
   const server = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]),
+    schema,
     ...sharedServerOptions({ production: opts.production, logger: log }),
     // No Apollo Studio here: federated traces would only cost bytes on every response.
     plugins: [
@@ -59,13 +68,48 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     expressMiddleware(server, { context: ({ req, res }) => opts.context(req, res) }),
   );
   const http = await listen(app, opts.port);
+  const ws = opts.subscriptions ? serveSubscriptions(http.server, schema, opts.subscriptions.context, log) : undefined;
   opts.logger.info({ url: `${http.url}/graphql` }, `${opts.name} subgraph listening`);
   return {
     url: `${http.url}/graphql`,
     port: http.port,
     stop: async () => {
+      await ws?.dispose();
       await server.stop();
       await http.stop();
+    },
+  };
+}
+
+/** graphql-ws on the subgraph's /graphql; a context that throws (a bad token) refuses the connection. */
+function serveSubscriptions<TContext>(
+  httpServer: Server,
+  schema: GraphQLSchema,
+  context: (params: Record<string, unknown>) => Promise<TContext>,
+  log: Logger,
+) {
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const contexts = new WeakMap<object, TContext>();
+  const disposable = useServer(
+    {
+      schema,
+      async onConnect(ctx) {
+        try {
+          contexts.set(ctx.extra, await context(ctx.connectionParams ?? {}));
+          return true;
+        } catch (err) {
+          log.info({ err: (err as Error).message }, 'subscription connection refused');
+          return false;
+        }
+      },
+      context: (ctx) => contexts.get(ctx.extra) as Record<string, unknown>,
+    },
+    wss,
+  );
+  return {
+    async dispose() {
+      for (const client of wss.clients) client.terminate();
+      await disposable.dispose();
     },
   };
 }

@@ -14,7 +14,13 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => withClient(adminUrl, (c) => c.query(`drop database if exists ${name} with (force)`)).then(() => {}),
+    // Logical replication slots pin a database; they go first.
+    drop: () =>
+      withClient(adminUrl, async (c) => {
+        await c.query('select pg_terminate_backend(active_pid) from pg_replication_slots where database = $1 and active', [name]);
+        await c.query('select pg_drop_replication_slot(slot_name) from pg_replication_slots where database = $1', [name]);
+        await c.query(`drop database if exists ${name} with (force)`);
+      }).then(() => {}),
   };
 }
 

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.ts';
+import { startKafkaMock } from './kafka-mock.ts';
 
 /**
- * The suite runs against real services: DATABASE_URL and REDIS_URL when given (CI), otherwise a
- * PostgreSQL from embedded-postgres and a redis-server started here for this run only.
+ * The suite runs against real services: DATABASE_URL, REDIS_URL and KAFKA_BROKERS when given,
+ * otherwise a PostgreSQL from embedded-postgres (wal_level=logical), a redis-server and librdkafka's
+ * mock cluster (kcat) started here for this run only.
  */
 export default async function globalSetup(): Promise<void> {
   const stops: (() => Promise<unknown>)[] = [];
@@ -25,6 +27,11 @@ export default async function globalSetup(): Promise<void> {
     if (failed) throw new Error('Tests need Redis: set REDIS_URL, or install redis-server so the suite can start one');
     process.env.REDIS_URL = `redis://127.0.0.1:${port}`;
     stops.push(async () => redis.kill());
+  }
+  if (!process.env.KAFKA_BROKERS) {
+    const kafka = await startKafkaMock();
+    process.env.KAFKA_BROKERS = kafka.brokers;
+    stops.push(kafka.stop);
   }
   (globalThis as { __atriumStops?: typeof stops }).__atriumStops = stops;
 }

@@ -13,6 +13,11 @@ import { start as startUsers } from '../subgraphs/users/src/app.ts';
 import { loadUsersConfig } from '../subgraphs/users/src/config.ts';
 import { createUser } from '../subgraphs/users/src/user/user.commands.ts';
 import { generateSigningKey } from '../dev/dev-keys.ts';
+import { start as startBridge } from '../bridge/src/app.ts';
+import { inProcessSink } from '../bridge/src/bridge.ts';
+import { loadBridgeConfig } from '../bridge/src/config.ts';
+import { start as startRelay } from '../relay/src/app.ts';
+import { loadRelayConfig } from '../relay/src/config.ts';
 import { createTestDatabase } from './database.ts';
 import { GraphQLClient } from './graphql-client.ts';
 
@@ -22,15 +27,21 @@ export type System = Awaited<ReturnType<typeof startSystem>>;
  * The system under test, as `npm start` wires it but on free ports: a fresh database, a Redis key
  * prefix of its own, a fresh signing key and a mail outbox file per test file.
  */
-export async function startSystem(env: Record<string, string> = {}) {
+export async function startSystem(env: Record<string, string> = {}, opts: { cdc?: 'kafka' | 'in-process' } = {}) {
   const db = await createTestDatabase();
+  const runId = randomBytes(4).toString('hex');
   const outbox = join(await mkdtemp(join(tmpdir(), 'atrium-mail-')), 'outbox.jsonl');
   const base: Record<string, string | undefined> = {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: db.url,
     REDIS_URL: process.env.REDIS_URL,
-    REDIS_PREFIX: `atrium-test:${randomBytes(4).toString('hex')}:`,
+    REDIS_PREFIX: `atrium-test:${runId}:`,
+    CDC_TOPIC_PREFIX: `t${runId}`,
+    BRIDGE_GROUP_ID: `bridge-${runId}`,
+    BRIDGE_DLQ_TOPIC: `t${runId}.dlq`,
+    RELAY_SLOT: `relay_${runId}`,
+    RELAY_PUBLICATION: `relay_${runId}`,
     JWT_PRIVATE_KEY: generateSigningKey().privateKey,
     MAIL_OUTBOX: outbox,
     BCRYPT_COST: '4',
@@ -51,8 +62,33 @@ export async function startSystem(env: Record<string, string> = {}) {
     logger.child({ service: 'gateway' }),
   );
 
+  /** Change data capture: relay -> (Kafka | in-process) -> bridge -> Redis, as in production and npm start. */
+  const cdcEnv = { ...base, KAFKA_BROKERS: opts.cdc === 'kafka' ? process.env.KAFKA_BROKERS : undefined };
+  let cdc: { stop(): Promise<void> } | undefined;
+  const startCdc = async () => {
+    if (!opts.cdc) return;
+    const bridge = await startBridge(loadBridgeConfig(cdcEnv), logger.child({ service: 'bridge' }));
+    const relay = await startRelay(
+      loadRelayConfig(cdcEnv),
+      logger.child({ service: 'relay' }),
+      bridge.bridge ? inProcessSink(bridge.bridge) : undefined,
+    );
+    cdc = {
+      async stop() {
+        await relay.stop();
+        await bridge.stop();
+      },
+    };
+  };
+  await startCdc();
+
   return {
     gatewayUrl: gateway.url,
+    /** Stops the relay and the bridge and starts them again, as a crash and restart would. */
+    async restartCdc() {
+      await cdc?.stop();
+      await startCdc();
+    },
     users,
     catalog,
     instances,
@@ -73,6 +109,7 @@ export async function startSystem(env: Record<string, string> = {}) {
       return createUser(users.deps.orm.em.fork(), { email, password, bcryptCost: Number(base.BCRYPT_COST), ...opts });
     },
     async stop() {
+      await cdc?.stop();
       await gateway.stop();
       await instances.stop();
       await catalog.stop();

@@ -54,3 +54,12 @@ export class Bridge {
     await this.#deadLetter(record, reason);
   }
 }
+
+/** The relay's sink in `npm start` without Kafka: records go straight into the bridge, in order. */
+export function inProcessSink(bridge: Bridge) {
+  return {
+    async send(records: ChangeRecord[]) {
+      for (const record of records) await bridge.handle(record);
+    },
+  };
+}

@@ -16,6 +16,8 @@ import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
 import { ForwardingDataSource } from './datasource.ts';
 import { subgraphChecks } from './readiness.ts';
+import { SubscriptionPlanner } from './subscriptions/planner.ts';
+import { serveGatewaySubscriptions } from './subscriptions/ws.ts';
 import { readSupergraph, subgraphsOf } from './supergraph.ts';
 
 /** Starts the gateway on any composed supergraph; `main.ts`, `npm start` and the tests call this. */
@@ -28,13 +30,18 @@ export async function start(
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
   const metrics = createMetrics('gateway');
 
+  // The gateway's data sources, kept so subscriptions resolve their `rest` through the same ones.
+  const dataSources = new Map<string, ForwardingDataSource>();
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) =>
-      new ForwardingDataSource(urlOf.get(name) ?? url ?? '', {
+    buildService: ({ name, url }) => {
+      const source = new ForwardingDataSource(urlOf.get(name) ?? url ?? '', {
         timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
         onRequest: () => metrics.subgraphRequests.inc({ subgraph: name }),
-      }),
+      });
+      dataSources.set(name, source);
+      return source;
+    },
     logger: logger.child({ component: 'apollo-gateway' }),
   });
   const verify = createTokenVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
@@ -57,11 +64,21 @@ export async function start(
     expressMiddleware(server, { context: ({ req, res }) => authenticate(req, res, verify) }),
   );
   const http = await listen(app, config.PORT);
+  const planner = new SubscriptionPlanner(supergraphSdl);
+  const subscriptions = serveGatewaySubscriptions({
+    httpServer: http.server,
+    deps: () => ({ planner, dataSources, logger: logger.child({ component: 'subscriptions' }) }),
+    urlOf: (service) => urlOf.get(service) ?? '',
+    verify,
+    apollo: server,
+    logger,
+  });
   logger.info({ url: `${http.url}/graphql`, subgraphs }, 'gateway listening');
   return {
     url: `${http.url}/graphql`,
     port: http.port,
     stop: async () => {
+      await subscriptions.dispose();
       await server.stop();
       await http.stop();
     },

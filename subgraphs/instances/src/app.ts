@@ -1,13 +1,15 @@
-import { createTokenVerifier } from '../../../kernel/auth.ts';
+import { accessTokenFrom, createTokenVerifier } from '../../../kernel/auth.ts';
 import { migrateUp, openOrm } from '../../../kernel/db.ts';
 import { identityFromRequest } from '../../../kernel/identity.ts';
 import { createLogger, type Logger } from '../../../kernel/log.ts';
 import { createMetrics } from '../../../kernel/metrics.ts';
+import { createEventBus } from '../../../kernel/pubsub.ts';
 import { DateTimeScalar, JsonScalar } from '../../../kernel/scalars.ts';
 import { loadTypeDefs, mergeResolvers, startSubgraphServer, type RunningService } from '../../../kernel/subgraph-server.ts';
 import type { InstancesConfig } from './config.ts';
 import type { InstancesContext, InstancesDeps } from './context.ts';
 import { federatedAgentDirectory } from './instance/agent-directory.ts';
+import { subscriptionResolvers } from './events/subscription.resolvers.ts';
 import { instanceResolvers } from './instance/instance.resolvers.ts';
 import { knowledgeBaseResolvers } from './knowledge-base/knowledge-base.resolvers.ts';
 import { createLoaders } from './loaders.ts';
@@ -17,6 +19,7 @@ export const resolvers = mergeResolvers(
   { DateTime: DateTimeScalar as unknown as object, JSON: JsonScalar as unknown as object },
   instanceResolvers,
   knowledgeBaseResolvers,
+  subscriptionResolvers,
 );
 
 /** Starts the instances subgraph; `main.ts` and the tests call this, nothing else differs. */
@@ -35,6 +38,7 @@ export async function start(
     orm,
     logger,
     agents: federatedAgentDirectory(config.CATALOG_URL, logger.child({ component: 'agent-directory' })),
+    bus: createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }),
   };
   const verify = createTokenVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
 
@@ -51,12 +55,21 @@ export async function start(
       const em = orm.em.fork();
       return { deps, em, identity: await identityFromRequest(req, verify), loaders: createLoaders(em) };
     },
+    subscriptions: {
+      async context(params) {
+        const em = orm.em.fork();
+        const authorization = typeof params.authorization === 'string' ? params.authorization : undefined;
+        const found = accessTokenFrom({ authorization });
+        return { deps, em, identity: found ? await verify(found.token) : null, loaders: createLoaders(em) };
+      },
+    },
   });
   return {
     ...service,
     deps,
     async stop() {
       await service.stop();
+      await deps.bus.close();
       await orm.close();
     },
   };

@@ -2,6 +2,7 @@ import type DataLoader from 'dataloader';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Identity } from '../../../kernel/auth.ts';
 import type { Logger } from '../../../kernel/log.ts';
+import type { EventBus } from '../../../kernel/pubsub.ts';
 import type { InstancesConfig } from './config.ts';
 import type { AgentDirectory } from './instance/agent-directory.ts';
 import type { Instance } from './instance/instance.entity.ts';
@@ -12,6 +13,8 @@ export interface InstancesDeps {
   config: InstancesConfig;
   orm: MikroORM;
   agents: AgentDirectory;
+  /** Where the bridge publishes this subgraph's change events. */
+  bus: EventBus;
   logger: Logger;
 }
 

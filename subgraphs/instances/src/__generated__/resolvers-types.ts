@@ -54,6 +54,26 @@ export type Instance = {
   userConfig?: Maybe<Scalars['JSON']['output']>;
 };
 
+/** A committed change of one instance, from the database's change stream. */
+export type InstanceEvent = {
+  __typename?: 'InstanceEvent';
+  /** Fields that changed (UPDATED only), e.g. `title`, `status`, `updatedAt`. */
+  changedFields: Array<Scalars['String']['output']>;
+  /** The instance as the change left it; null after DELETED. */
+  instance?: Maybe<Instance>;
+  instanceId: Scalars['ID']['output'];
+  /** When the change was committed. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** Unique per change (table, WAL position, transaction): seeing one twice means a duplicate delivery. */
+  sequence: Scalars['String']['output'];
+  type: InstanceEventType;
+};
+
+export type InstanceEventType =
+  | 'CREATED'
+  | 'DELETED'
+  | 'UPDATED';
+
 export type InstanceStatus =
   | 'ACTIVE'
   | 'FAILED'
@@ -96,6 +116,22 @@ export type KnowledgeBaseEntryEdge = {
   cursor: Scalars['String']['output'];
   node: KnowledgeBaseEntry;
 };
+
+/** An entry added to or removed from an instance's knowledge base. */
+export type KnowledgeBaseEntryEvent = {
+  __typename?: 'KnowledgeBaseEntryEvent';
+  /** The entry as added; null after REMOVED. */
+  entry?: Maybe<KnowledgeBaseEntry>;
+  entryId: Scalars['ID']['output'];
+  instanceId: Scalars['ID']['output'];
+  occurredAt: Scalars['DateTime']['output'];
+  sequence: Scalars['String']['output'];
+  type: KnowledgeBaseEntryEventType;
+};
+
+export type KnowledgeBaseEntryEventType =
+  | 'ADDED'
+  | 'REMOVED';
 
 export type KnowledgeBaseEntryInput = {
   content: Scalars['String']['input'];
@@ -159,6 +195,24 @@ export type Query = {
 
 export type QueryInstanceArgs = {
   id: Scalars['ID']['input'];
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Every change of the caller's instances, or of one of them (admins: anyone's). */
+  instanceEvents: InstanceEvent;
+  /** Entries added to and removed from the caller's knowledge bases, or one instance's. */
+  knowledgeBaseEntryEvents: KnowledgeBaseEntryEvent;
+};
+
+
+export type SubscriptionInstanceEventsArgs = {
+  instanceId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type SubscriptionKnowledgeBaseEntryEventsArgs = {
+  instanceId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type UpdateInstanceInput = {
@@ -280,6 +334,8 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Instance: ResolverTypeWrapper<InstanceEntity>;
+  InstanceEvent: ResolverTypeWrapper<Omit<InstanceEvent, 'instance'> & { instance?: Maybe<ResolversTypes['Instance']> }>;
+  InstanceEventType: InstanceEventType;
   InstanceStatus: InstanceStatus;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   KnowledgeBase: ResolverTypeWrapper<KnowledgeBaseEntity>;
@@ -287,11 +343,14 @@ export type ResolversTypes = {
   KnowledgeBaseEntry: ResolverTypeWrapper<KnowledgeBaseEntryEntity>;
   KnowledgeBaseEntryConnection: ResolverTypeWrapper<Omit<KnowledgeBaseEntryConnection, 'edges'> & { edges: Array<ResolversTypes['KnowledgeBaseEntryEdge']> }>;
   KnowledgeBaseEntryEdge: ResolverTypeWrapper<Omit<KnowledgeBaseEntryEdge, 'node'> & { node: ResolversTypes['KnowledgeBaseEntry'] }>;
+  KnowledgeBaseEntryEvent: ResolverTypeWrapper<Omit<KnowledgeBaseEntryEvent, 'entry'> & { entry?: Maybe<ResolversTypes['KnowledgeBaseEntry']> }>;
+  KnowledgeBaseEntryEventType: KnowledgeBaseEntryEventType;
   KnowledgeBaseEntryInput: KnowledgeBaseEntryInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UpdateInstanceInput: UpdateInstanceInput;
   User: ResolverTypeWrapper<UserReferenceEntity>;
 };
@@ -304,17 +363,20 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   DateTime: Scalars['DateTime']['output'];
   Instance: InstanceEntity;
+  InstanceEvent: Omit<InstanceEvent, 'instance'> & { instance?: Maybe<ResolversParentTypes['Instance']> };
   JSON: Scalars['JSON']['output'];
   KnowledgeBase: KnowledgeBaseEntity;
   Int: Scalars['Int']['output'];
   KnowledgeBaseEntry: KnowledgeBaseEntryEntity;
   KnowledgeBaseEntryConnection: Omit<KnowledgeBaseEntryConnection, 'edges'> & { edges: Array<ResolversParentTypes['KnowledgeBaseEntryEdge']> };
   KnowledgeBaseEntryEdge: Omit<KnowledgeBaseEntryEdge, 'node'> & { node: ResolversParentTypes['KnowledgeBaseEntry'] };
+  KnowledgeBaseEntryEvent: Omit<KnowledgeBaseEntryEvent, 'entry'> & { entry?: Maybe<ResolversParentTypes['KnowledgeBaseEntry']> };
   KnowledgeBaseEntryInput: KnowledgeBaseEntryInput;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   UpdateInstanceInput: UpdateInstanceInput;
   User: UserReferenceEntity;
 };
@@ -339,6 +401,15 @@ export type InstanceResolvers<ContextType = any, ParentType extends ResolversPar
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   userConfig?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+};
+
+export type InstanceEventResolvers<ContextType = any, ParentType extends ResolversParentTypes['InstanceEvent'] = ResolversParentTypes['InstanceEvent']> = {
+  changedFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  instance?: Resolver<Maybe<ResolversTypes['Instance']>, ParentType, ContextType>;
+  instanceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  sequence?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['InstanceEventType'], ParentType, ContextType>;
 };
 
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
@@ -369,6 +440,15 @@ export type KnowledgeBaseEntryEdgeResolvers<ContextType = any, ParentType extend
   node?: Resolver<ResolversTypes['KnowledgeBaseEntry'], ParentType, ContextType>;
 };
 
+export type KnowledgeBaseEntryEventResolvers<ContextType = any, ParentType extends ResolversParentTypes['KnowledgeBaseEntryEvent'] = ResolversParentTypes['KnowledgeBaseEntryEvent']> = {
+  entry?: Resolver<Maybe<ResolversTypes['KnowledgeBaseEntry']>, ParentType, ContextType>;
+  entryId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  instanceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  sequence?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['KnowledgeBaseEntryEventType'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = any, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addKnowledgeBaseEntry?: Resolver<ResolversTypes['KnowledgeBaseEntry'], ParentType, ContextType, RequireFields<MutationAddKnowledgeBaseEntryArgs, 'input' | 'instanceId'>>;
   createInstance?: Resolver<ResolversTypes['Instance'], ParentType, ContextType, RequireFields<MutationCreateInstanceArgs, 'input'>>;
@@ -387,6 +467,11 @@ export type QueryResolvers<ContextType = any, ParentType extends ResolversParent
   instances?: Resolver<Array<ResolversTypes['Instance']>, ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = any, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  instanceEvents?: SubscriptionResolver<ResolversTypes['InstanceEvent'], "instanceEvents", ParentType, ContextType, Partial<SubscriptionInstanceEventsArgs>>;
+  knowledgeBaseEntryEvents?: SubscriptionResolver<ResolversTypes['KnowledgeBaseEntryEvent'], "knowledgeBaseEntryEvents", ParentType, ContextType, Partial<SubscriptionKnowledgeBaseEntryEventsArgs>>;
+};
+
 export type UserResolvers<ContextType = any, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -397,14 +482,17 @@ export type Resolvers<ContextType = any> = {
   Agent?: AgentResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Instance?: InstanceResolvers<ContextType>;
+  InstanceEvent?: InstanceEventResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   KnowledgeBase?: KnowledgeBaseResolvers<ContextType>;
   KnowledgeBaseEntry?: KnowledgeBaseEntryResolvers<ContextType>;
   KnowledgeBaseEntryConnection?: KnowledgeBaseEntryConnectionResolvers<ContextType>;
   KnowledgeBaseEntryEdge?: KnowledgeBaseEntryEdgeResolvers<ContextType>;
+  KnowledgeBaseEntryEvent?: KnowledgeBaseEntryEventResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 };
 

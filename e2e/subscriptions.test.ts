@@ -1,0 +1,109 @@
+import { withClient } from '../test-support/database.ts';
+import { login, register, type Auth } from '../test-support/journeys.ts';
+import { SubscriptionProbe, untilLive } from '../test-support/subscriptions.ts';
+import { startSystem, type System } from '../test-support/system.ts';
+
+const EVENTS = `subscription($id: ID) { instanceEvents(instanceId: $id) {
+  type instanceId changedFields sequence occurredAt instance { id title status agent { name } owner { email } } } }`;
+const CREATE = 'mutation($i: CreateInstanceInput!) { createInstance(input: $i) { id } }';
+const RENAME = 'mutation($id: ID!, $t: String!) { updateInstance(id: $id, input: {title: $t}) { id } }';
+
+let system: System;
+let ann: Auth;
+let ben: Auth;
+let agentId: string;
+let probes: SubscriptionProbe[] = [];
+
+beforeAll(async () => {
+  system = await startSystem({}, { cdc: 'in-process' });
+  await system.createUser('root@example.com', 'root password', { admin: true });
+  const admin = (await login(system, 'root@example.com', 'root password')).data!.login;
+  agentId = (
+    await system.client({ token: admin.accessToken }).ok<{ createAgent: { id: string } }>(
+      'mutation { createAgent(input: {slug: "scribe", name: "Scribe", description: "d", category: "writing"}) { id } }',
+    )
+  ).createAgent.id;
+  ann = await register(system, 'ann@example.com');
+  ben = await register(system, 'ben@example.com');
+});
+afterEach(async () => {
+  await Promise.all(probes.map((p) => p.close()));
+  probes = [];
+});
+afterAll(() => system.stop());
+
+const probe = (token?: string) => {
+  const p = new SubscriptionProbe(system.gatewayUrl, { token });
+  probes.push(p);
+  return p;
+};
+
+describe('instance events over graphql-ws through the gateway', () => {
+  test('a mutation reaches the subscriber with a field from another subgraph (the agent name)', async () => {
+    const client = system.client({ token: ann.accessToken });
+    const watcher = probe(ann.accessToken).subscribe(EVENTS);
+    const warmup = (await client.ok<{ createInstance: { id: string } }>(CREATE, { i: { agentId, title: 'Warm-up' } })).createInstance.id;
+    await untilLive(watcher, () => client.ok(RENAME, { id: warmup, t: `poke ${Date.now()}` }));
+    watcher.results.length = 0;
+
+    const { createInstance } = await client.ok<{ createInstance: { id: string } }>(CREATE, { i: { agentId, title: 'Live one' } });
+    const [created] = await watcher.until((r) => r.some((e) => e.data?.instanceEvents.instanceId === createInstance.id));
+    expect(created?.errors).toBeUndefined();
+    const event = watcher.results.find((e) => e.data?.instanceEvents.instanceId === createInstance.id)!.data!.instanceEvents;
+    expect(event).toMatchObject({
+      type: 'CREATED',
+      changedFields: [],
+      instance: { id: createInstance.id, title: 'Live one', status: 'PROVISIONING', agent: { name: 'Scribe' }, owner: { email: 'ann@example.com' } },
+    });
+
+    await client.ok(RENAME, { id: createInstance.id, t: 'Renamed live' });
+    await watcher.until((r) => r.some((e) => e.data?.instanceEvents.type === 'UPDATED' && e.data.instanceEvents.instance?.title === 'Renamed live'));
+    const updated = watcher.results.find((e) => e.data?.instanceEvents.instance?.title === 'Renamed live')!.data!.instanceEvents;
+    expect(updated.changedFields).toEqual(expect.arrayContaining(['title', 'updatedAt']));
+
+    await client.ok('mutation($id: ID!) { deleteInstance(id: $id) }', { id: createInstance.id });
+    await watcher.until((r) => r.some((e) => e.data?.instanceEvents.type === 'DELETED'));
+    const deleted = watcher.results.find((e) => e.data?.instanceEvents.type === 'DELETED')!.data!.instanceEvents;
+    expect(deleted).toMatchObject({ instanceId: createInstance.id, instance: null });
+  });
+
+  test('a change made directly in SQL reaches the subscriber too', async () => {
+    const client = system.client({ token: ann.accessToken });
+    const { createInstance } = await client.ok<{ createInstance: { id: string } }>(CREATE, { i: { agentId, title: 'Before psql' } });
+    const watcher = probe(ann.accessToken).subscribe(EVENTS, { id: createInstance.id });
+    await untilLive(watcher, () => client.ok(RENAME, { id: createInstance.id, t: `poke ${Date.now()}` }));
+    await withClient(system.instances.deps.config.DATABASE_URL, (c) =>
+      c.query(`update instances.instance set status = 'PAUSED', updated_at = now() where id = $1`, [createInstance.id]),
+    );
+    await watcher.until((r) => r.some((e) => e.data?.instanceEvents.instance?.status === 'PAUSED'));
+    const event = watcher.results.find((e) => e.data?.instanceEvents.instance?.status === 'PAUSED')!.data!.instanceEvents;
+    expect(event.changedFields).toEqual(expect.arrayContaining(['status']));
+    expect(event.instance.agent.name).toBe('Scribe');
+  });
+
+  test("another user's changes never reach a subscriber", async () => {
+    const annClient = system.client({ token: ann.accessToken });
+    const benClient = system.client({ token: ben.accessToken });
+    const annWatcher = probe(ann.accessToken).subscribe(EVENTS);
+    const annOwn = (await annClient.ok<{ createInstance: { id: string } }>(CREATE, { i: { agentId, title: 'Ann own' } })).createInstance.id;
+    await untilLive(annWatcher, () => annClient.ok(RENAME, { id: annOwn, t: `poke ${Date.now()}` }));
+
+    const bens = (await benClient.ok<{ createInstance: { id: string } }>(CREATE, { i: { agentId, title: 'Ben secret' } })).createInstance.id;
+    await benClient.ok(RENAME, { id: bens, t: 'Ben secret 2' });
+    // A later change of Ann's own marks the point by which Ben's events would have arrived.
+    await annClient.ok(RENAME, { id: annOwn, t: 'marker' });
+    await annWatcher.until((r) => r.some((e) => e.data?.instanceEvents.instance?.title === 'marker'));
+    expect(annWatcher.results.some((e) => e.data?.instanceEvents.instanceId === bens)).toBe(false);
+    expect(JSON.stringify(annWatcher.results)).not.toMatch(/Ben secret/);
+  });
+
+  test('a subscription without a token answers UNAUTHENTICATED; a bad token is refused at connect', async () => {
+    const anonymous = probe().subscribe(EVENTS);
+    await anonymous.until((r) => r.length > 0);
+    expect(anonymous.results[0]?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+
+    const forged = probe('not.a.token').subscribe(EVENTS);
+    await forged.until(() => forged.closedWith !== undefined || forged.completed);
+    expect(forged.closedWith?.code).toBe(4401);
+  });
+});

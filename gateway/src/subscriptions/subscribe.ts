@@ -1,0 +1,95 @@
+import { buildOperationContext, executeQueryPlan, type GraphQLDataSource } from '@apollo/gateway';
+import type { QueryPlan } from '@apollo/query-planner';
+import { type DocumentNode, type ExecutionResult, GraphQLError, type OperationDefinitionNode } from 'graphql';
+import type { Logger } from '../../../kernel/log.ts';
+import type { GatewayContext } from '../context.ts';
+import { Channel } from './channel.ts';
+import type { SubscriptionPlanner } from './planner.ts';
+import type { UpstreamConnections } from './upstream.ts';
+
+export interface SubscribeArgs {
+  document: DocumentNode;
+  operationName?: string | null;
+  variables: Record<string, unknown>;
+  context: GatewayContext;
+}
+
+export interface FederatedSubscriptionDeps {
+  planner: SubscriptionPlanner;
+  /** The gateway's own data sources, by subgraph: the `rest` of the plan runs through them. */
+  dataSources: Map<string, GraphQLDataSource>;
+  logger: Logger;
+}
+
+const internal = (message: string) => new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+
+/**
+ * Runs one federated subscription: the plan's primary fetch becomes a graphql-ws subscription to
+ * the owning subgraph, and every event it yields runs the rest of the plan through
+ * @apollo/gateway's executeQueryPlan, so fields of other subgraphs resolve exactly as in a query.
+ * An error while resolving one event becomes that event's `errors`; the stream goes on.
+ */
+export function federatedSubscribe(
+  deps: FederatedSubscriptionDeps,
+  upstream: UpstreamConnections,
+  args: SubscribeArgs,
+): AsyncIterableIterator<ExecutionResult> {
+  const channel = new Channel<ExecutionResult>();
+  const node = deps.planner.plan(args.document, args.operationName);
+  const { primary, rest } = node;
+  const operationContext = buildOperationContext({
+    schema: deps.planner.schema,
+    operationDocument: args.document,
+    operationName: args.operationName ?? undefined,
+  });
+  const operation = operationContext.operation as OperationDefinitionNode;
+  const variables = Object.fromEntries((primary.variableUsages ?? []).map((name) => [name, args.variables[name]]));
+  // Events are resolved one after another, so the client sees them in commit order.
+  let queue = Promise.resolve();
+
+  const resolveEvent = async (event: ExecutionResult): Promise<ExecutionResult> => {
+    const eventSource: GraphQLDataSource = { process: async () => ({ data: event.data, errors: event.errors }) } as GraphQLDataSource;
+    const serviceMap = Object.fromEntries([...deps.dataSources, [primary.serviceName, eventSource]]);
+    const plan: QueryPlan = { kind: 'QueryPlan', node: rest ? { kind: 'Sequence', nodes: [primary, rest] } : primary };
+    const requestContext = {
+      request: { query: '', variables: args.variables, operationName: args.operationName ?? undefined },
+      document: args.document,
+      operation,
+      operationName: args.operationName ?? null,
+      context: args.context,
+      logger: deps.logger,
+      metrics: {},
+      cache: undefined,
+      overallCachePolicy: { restrict() {}, replace() {} },
+    };
+    const result = await executeQueryPlan(
+      plan,
+      serviceMap,
+      requestContext as never,
+      operationContext,
+      deps.planner.supergraphSchema,
+      deps.planner.apiSchema,
+    );
+    return { data: result.data ?? null, ...(result.errors?.length ? { errors: result.errors } : {}) };
+  };
+
+  const stop = upstream.subscribe(primary.serviceName, primary.operation, variables, {
+    next(event) {
+      queue = queue
+        .then(() => resolveEvent(event))
+        .then((result) => channel.push(result))
+        .catch((err: unknown) => {
+          deps.logger.error({ err }, 'resolving a subscription event failed');
+          channel.push({ data: null, errors: [internal('This event could not be resolved')] });
+        });
+    },
+    end(failure) {
+      queue = queue.then(() => {
+        if (failure) channel.push({ errors: [internal(failure)] });
+        channel.end();
+      });
+    },
+  });
+  channel.onReturn = stop;
+  return channel;
+}

@@ -1,0 +1,82 @@
+import { type Client, createClient } from 'graphql-ws';
+import type { ExecutionResult } from 'graphql';
+import WebSocket from 'ws';
+
+export interface UpstreamSink {
+  next(result: ExecutionResult): void;
+  /** The upstream subscription is over; `failure` (safe to show a client) says why when it was not a normal end. */
+  end(failure?: string): void;
+}
+
+/**
+ * The graphql-ws connections of one client connection to the subgraphs, one per subgraph,
+ * opened on first use and shared by all of that client's subscriptions (multiplexed), with the
+ * client's identity in `connection_init`.
+ */
+export class UpstreamConnections {
+  readonly #clients = new Map<string, Client>();
+  readonly #urlOf: (service: string) => string;
+  readonly #connectionParams: Record<string, unknown>;
+
+  constructor(urlOf: (service: string) => string, connectionParams: Record<string, unknown>) {
+    this.#urlOf = urlOf;
+    this.#connectionParams = connectionParams;
+  }
+
+  #client(service: string): Client {
+    let client = this.#clients.get(service);
+    if (!client) {
+      client = createClient({
+        url: this.#urlOf(service).replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        connectionParams: this.#connectionParams,
+        lazy: true,
+        lazyCloseTimeout: 0,
+        // A subgraph that goes away ends its subscriptions with an error; the client may resubscribe.
+        retryAttempts: 0,
+      });
+      this.#clients.set(service, client);
+    }
+    return client;
+  }
+
+  subscribe(service: string, query: string, variables: Record<string, unknown>, sink: UpstreamSink): () => void {
+    let done = false;
+    const client = this.#client(service);
+    const offClosed = client.on('closed', () => {
+      // A dead client is dropped so the next subscription opens a fresh connection.
+      if (this.#clients.get(service) === client) this.#clients.delete(service);
+      if (!done) sink.end(`The ${service} subgraph closed the subscription; subscribe again`);
+    });
+    const unsubscribe = client.subscribe(
+      { query, variables },
+      {
+        next: (result) => sink.next(result as ExecutionResult),
+        error: (err) => {
+          done = true;
+          offClosed();
+          // An array is the subgraph's own GraphQL errors (e.g. UNAUTHENTICATED): pass them on as they are.
+          if (Array.isArray(err)) {
+            sink.next({ errors: err });
+            sink.end();
+          } else sink.end(`The ${service} subgraph is unavailable; subscribe again`);
+        },
+        complete: () => {
+          done = true;
+          offClosed();
+          sink.end();
+        },
+      },
+    );
+    return () => {
+      done = true;
+      offClosed();
+      unsubscribe();
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([...this.#clients.values()].map((c) => c.dispose()));
+    this.#clients.clear();
+  }
+}
