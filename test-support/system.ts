@@ -84,6 +84,7 @@ export async function startSystem(env: Record<string, string> = {}, opts: { cdc?
 
   return {
     gatewayUrl: gateway.url,
+    cdcTopicPrefix: `t${runId}`,
     /** Stops the relay and the bridge and starts them again, as a crash and restart would. */
     async restartCdc() {
       await cdc?.stop();
