@@ -1,4 +1,4 @@
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 
 /**
  * One registry per service (not prom-client's global one), so `npm start`, which runs every
@@ -10,6 +10,8 @@ export interface ServiceMetrics {
   dbQueries: Counter;
   /** Every request the gateway sends to a subgraph, by subgraph. */
   subgraphRequests: Counter<'subgraph'>;
+  /** Open graphql-ws connections: clients on the gateway, the gateway's upstream ones on a subgraph. */
+  wsConnections: Gauge;
 }
 
 export function createMetrics(service: string): ServiceMetrics {
@@ -24,5 +26,6 @@ export function createMetrics(service: string): ServiceMetrics {
       labelNames: ['subgraph'],
       registers: [registry],
     }),
+    wsConnections: new Gauge({ name: 'atrium_ws_connections', help: 'Open graphql-ws connections', registers: [registry] }),
   };
 }

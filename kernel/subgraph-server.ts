@@ -68,7 +68,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     expressMiddleware(server, { context: ({ req, res }) => opts.context(req, res) }),
   );
   const http = await listen(app, opts.port);
-  const ws = opts.subscriptions ? serveSubscriptions(http.server, schema, opts.subscriptions.context, log) : undefined;
+  const ws = opts.subscriptions ? serveSubscriptions(http.server, schema, opts.subscriptions.context, log, opts.metrics) : undefined;
   opts.logger.info({ url: `${http.url}/graphql` }, `${opts.name} subgraph listening`);
   return {
     url: `${http.url}/graphql`,
@@ -87,8 +87,13 @@ function serveSubscriptions<TContext>(
   schema: GraphQLSchema,
   context: (params: Record<string, unknown>) => Promise<TContext>,
   log: Logger,
+  metrics: ServiceMetrics,
 ) {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  wss.on('connection', (socket) => {
+    metrics.wsConnections.inc();
+    socket.once('close', () => metrics.wsConnections.dec());
+  });
   const contexts = new WeakMap<object, TContext>();
   const disposable = useServer(
     {
@@ -109,7 +114,7 @@ function serveSubscriptions<TContext>(
   return {
     async dispose() {
       for (const client of wss.clients) client.terminate();
-      await disposable.dispose();
+      await Promise.resolve(disposable.dispose()).catch(() => {});
     },
   };
 }

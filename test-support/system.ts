@@ -109,12 +109,13 @@ export async function startSystem(env: Record<string, string> = {}, opts: { cdc?
     async createUser(email: string, password: string, opts: { admin?: boolean; name?: string } = {}) {
       return createUser(users.deps.orm.em.fork(), { email, password, bcryptCost: Number(base.BCRYPT_COST), ...opts });
     },
+    /** Stops what is running now, including services a test restarted in place. */
     async stop() {
       await cdc?.stop();
-      await gateway.stop();
-      await instances.stop();
-      await catalog.stop();
-      await users.stop();
+      await this.gateway.stop();
+      await this.instances.stop();
+      await this.catalog.stop();
+      await this.users.stop();
       await db.drop();
     },
   };

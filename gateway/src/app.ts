@@ -16,6 +16,7 @@ import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
 import { ForwardingDataSource } from './datasource.ts';
 import { subgraphChecks } from './readiness.ts';
+import { eventErrorBoundary } from './subscriptions/errors.ts';
 import { SubscriptionPlanner } from './subscriptions/planner.ts';
 import { serveGatewaySubscriptions } from './subscriptions/ws.ts';
 import { readSupergraph, subgraphsOf } from './supergraph.ts';
@@ -67,10 +68,11 @@ export async function start(
   const planner = new SubscriptionPlanner(supergraphSdl);
   const subscriptions = serveGatewaySubscriptions({
     httpServer: http.server,
-    deps: () => ({ planner, dataSources, logger: logger.child({ component: 'subscriptions' }) }),
+    deps: () => ({ planner, dataSources, formatError: eventErrorBoundary(config.production, logger), logger: logger.child({ component: 'subscriptions' }) }),
     urlOf: (service) => urlOf.get(service) ?? '',
     verify,
     apollo: server,
+    metrics,
     logger,
   });
   logger.info({ url: `${http.url}/graphql`, subgraphs }, 'gateway listening');

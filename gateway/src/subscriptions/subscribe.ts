@@ -1,6 +1,6 @@
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource } from '@apollo/gateway';
 import type { QueryPlan } from '@apollo/query-planner';
-import { type DocumentNode, type ExecutionResult, GraphQLError, type OperationDefinitionNode } from 'graphql';
+import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from '../../../kernel/log.ts';
 import type { GatewayContext } from '../context.ts';
 import { Channel } from './channel.ts';
@@ -18,6 +18,8 @@ export interface FederatedSubscriptionDeps {
   planner: SubscriptionPlanner;
   /** The gateway's own data sources, by subgraph: the `rest` of the plan runs through them. */
   dataSources: Map<string, GraphQLDataSource>;
+  /** The same error boundary as HTTP responses: known codes pass, internal faults become generic. */
+  formatError: (error: GraphQLError | GraphQLFormattedError) => GraphQLError;
   logger: Logger;
 }
 
@@ -70,7 +72,7 @@ export function federatedSubscribe(
       deps.planner.supergraphSchema,
       deps.planner.apiSchema,
     );
-    return { data: result.data ?? null, ...(result.errors?.length ? { errors: result.errors } : {}) };
+    return { data: result.data ?? null, ...(result.errors?.length ? { errors: result.errors.map(deps.formatError) } : {}) };
   };
 
   const stop = upstream.subscribe(primary.serviceName, primary.operation, variables, {

@@ -5,6 +5,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { accessTokenFrom, readCookie, REFRESH_COOKIE, type Identity, type TokenVerifier } from '../../../kernel/auth.ts';
 import type { Logger } from '../../../kernel/log.ts';
+import type { ServiceMetrics } from '../../../kernel/metrics.ts';
 import type { GatewayContext } from '../context.ts';
 import { Channel } from './channel.ts';
 import { type FederatedSubscriptionDeps, federatedSubscribe } from './subscribe.ts';
@@ -54,10 +55,15 @@ export function serveGatewaySubscriptions(opts: {
   urlOf: (service: string) => string;
   verify: TokenVerifier;
   apollo: ApolloServer<GatewayContext>;
+  metrics: ServiceMetrics;
   logger: Logger;
 }) {
   const log = opts.logger.child({ component: 'subscriptions' });
   const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql' });
+  wss.on('connection', (socket) => {
+    opts.metrics.wsConnections.inc();
+    socket.once('close', () => opts.metrics.wsConnections.dec());
+  });
   const connections = new WeakMap<object, Connection>();
 
   const server = useServer(
