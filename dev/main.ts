@@ -8,14 +8,19 @@ import { start as startInstances } from '../subgraphs/instances/src/app.ts';
 import { loadInstancesConfig } from '../subgraphs/instances/src/config.ts';
 import { start as startUsers } from '../subgraphs/users/src/app.ts';
 import { loadUsersConfig } from '../subgraphs/users/src/config.ts';
+import { start as startBridge } from '../bridge/src/app.ts';
+import { inProcessSink } from '../bridge/src/bridge.ts';
+import { loadBridgeConfig } from '../bridge/src/config.ts';
+import { start as startRelay } from '../relay/src/app.ts';
+import { loadRelayConfig } from '../relay/src/config.ts';
 import { devSigningKey } from './dev-keys.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 
 /**
  * `npm start`: the whole system in one process on a machine with only Node. Every piece the
  * environment does not name is embedded: PostgreSQL under .data/, an in-process key-value store,
- * a signing key under .data/keys, mail in .data/mail/outbox.jsonl. The services are the same
- * start() functions the containers and the tests run.
+ * a signing key under .data/keys, mail in .data/mail/outbox.jsonl, and the built-in relay instead of
+ * Debezium and Kafka. The services are the same start() functions the containers and the tests run.
  */
 const env = { ...process.env };
 const log = createLogger({ service: 'dev', level: env.LOG_LEVEL ?? 'info' });
@@ -41,6 +46,15 @@ try {
   env.CATALOG_URL ??= catalog.url;
   const instances = await startInstances(loadInstancesConfig(env), createLogger({ service: 'instances', level: env.LOG_LEVEL ?? 'info' }));
   stops.unshift(instances.stop);
+  // Change data capture: the relay reads the WAL and, without KAFKA_BROKERS, feeds the bridge in-process.
+  const bridge = await startBridge(loadBridgeConfig(env), createLogger({ service: 'bridge', level: env.LOG_LEVEL ?? 'info' }));
+  stops.unshift(bridge.stop);
+  const relay = await startRelay(
+    loadRelayConfig(env),
+    createLogger({ service: 'relay', level: env.LOG_LEVEL ?? 'info' }),
+    bridge.bridge ? inProcessSink(bridge.bridge) : undefined,
+  );
+  stops.unshift(relay.stop);
   const gateway = await startGateway(loadGatewayConfig(env), createLogger({ service: 'gateway', level: env.LOG_LEVEL ?? 'info' }));
   stops.unshift(gateway.stop);
   log.info({ startupMs: Date.now() - started }, `Atrium is up: open ${gateway.url} (Apollo Sandbox)`);

@@ -97,6 +97,29 @@ describe('instance events over graphql-ws through the gateway', () => {
     expect(JSON.stringify(annWatcher.results)).not.toMatch(/Ben secret/);
   });
 
+  test('knowledge base entries added and removed reach the owner with the entry', async () => {
+    const client = system.client({ token: ann.accessToken });
+    const id = (await client.ok<{ createInstance: { id: string } }>(CREATE, { i: { agentId, title: 'With notes' } })).createInstance.id;
+    const ADD = 'mutation($id: ID!, $t: String!) { addKnowledgeBaseEntry(instanceId: $id, input: {title: $t, content: "c"}) { id } }';
+    const watcher = probe(ann.accessToken).subscribe(
+      'subscription($id: ID) { knowledgeBaseEntryEvents(instanceId: $id) { type instanceId entryId entry { title } sequence } }',
+      { id },
+    );
+    await untilLive(watcher, () => client.ok(ADD, { id, t: 'poke' }));
+    const added = (await client.ok<{ addKnowledgeBaseEntry: { id: string } }>(ADD, { id, t: 'Live note' })).addKnowledgeBaseEntry.id;
+    await client.ok('mutation($id: ID!) { deleteKnowledgeBaseEntry(id: $id) }', { id: added });
+    await watcher.until((r) => r.some((e) => e.data?.knowledgeBaseEntryEvents.type === 'REMOVED' && e.data.knowledgeBaseEntryEvents.entryId === added));
+    const events = watcher.results.map((e) => e.data?.knowledgeBaseEntryEvents).filter((e) => e?.entryId === added);
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'ADDED', instanceId: id, entry: { title: 'Live note' } }),
+      expect.objectContaining({ type: 'REMOVED', instanceId: id, entry: null }),
+    ]);
+    const benWatcher = probe(ben.accessToken).subscribe('subscription($id: ID) { knowledgeBaseEntryEvents(instanceId: $id) { entryId } }', { id });
+    await client.ok(ADD, { id, t: 'Not for Ben' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(benWatcher.results).toEqual([]);
+  });
+
   test('a subscription without a token answers UNAUTHENTICATED; a bad token is refused at connect', async () => {
     const anonymous = probe().subscribe(EVENTS);
     await anonymous.until((r) => r.length > 0);
