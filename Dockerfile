@@ -16,6 +16,9 @@ COPY subgraphs/ ./subgraphs/
 COPY schema/ ./schema/
 COPY cli/ ./cli/
 COPY dev/ ./dev/
+COPY relay/ ./relay/
+COPY bridge/ ./bridge/
+COPY deploy/ ./deploy/
 
 # The official image's unprivileged user (uid 1000); the files above stay root-owned and read-only to it.
 USER node

@@ -4,6 +4,8 @@ import WebSocket from 'ws';
 export interface EventResult {
   data?: Record<string, any> | null;
   errors?: { message: string; extensions?: Record<string, any> }[];
+  /** performance.now() when the client received it, for latency measurements. */
+  receivedAt?: number;
 }
 
 /** A graphql-ws client as a browser would use it, collecting what one subscription delivers. */
@@ -41,7 +43,7 @@ export class SubscriptionProbe {
       { query, variables },
       {
         next: (result) => {
-          this.results.push(result as EventResult);
+          this.results.push({ ...(result as EventResult), receivedAt: performance.now() });
           this.#wake();
         },
         error: (err) => {

@@ -1,0 +1,96 @@
+import os from 'node:os';
+import pg from 'pg';
+import globalSetup from '../test-support/global-setup.ts';
+import globalTeardown from '../test-support/global-teardown.ts';
+import { register } from '../test-support/journeys.ts';
+import { SubscriptionProbe, untilLive } from '../test-support/subscriptions.ts';
+import { startSystem } from '../test-support/system.ts';
+import { Agent } from '../subgraphs/catalog/src/agent/agent.entity.ts';
+
+/**
+ * Commit-to-client latency and sustained change rate of federated subscriptions, through the whole
+ * path: PostgreSQL WAL -> relay -> Kafka (librdkafka mock cluster) -> bridge -> Redis -> instances
+ * subgraph -> gateway (plan's rest: the agent's name from the catalog) -> graphql-ws clients.
+ * Usage: npm run bench:subscriptions [-- 1,100,1000]
+ */
+const counts = (process.argv[2] ?? '1,100,1000').split(',').map(Number);
+const LATENCY_CHANGES = 40;
+const BURST_CHANGES = Number(process.env.BENCH_BURST ?? 100);
+
+await globalSetup();
+const system = await startSystem({ LOG_LEVEL: 'silent' }, { cdc: 'kafka' });
+const owner = await register(system, 'bench@example.com');
+const em = system.catalog.deps.orm.em.fork();
+const agent = em.create(Agent, { slug: 'bench', name: 'Bench agent', description: 'd', category: 'c' });
+await em.flush();
+const client = system.client({ token: owner.accessToken });
+const { createInstance } = await client.ok<{ createInstance: { id: string } }>(
+  'mutation($i: CreateInstanceInput!) { createInstance(input: $i) { id } }',
+  { i: { agentId: agent.id, title: 'bench' } },
+);
+const instanceId = createInstance.id;
+const db = new pg.Pool({ connectionString: system.instances.deps.config.DATABASE_URL, max: 4 });
+const change = (title: string) => db.query('update instances.instance set title = $2, updated_at = now() where id = $1', [instanceId, title]);
+const QUERY = 'subscription($id: ID) { instanceEvents(instanceId: $id) { type instance { title agent { name } } } }';
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+const rows: string[] = [];
+for (const n of counts) {
+  const probes = Array.from({ length: n }, () => new SubscriptionProbe(system.gatewayUrl, { token: owner.accessToken }).subscribe(QUERY, { id: instanceId }));
+  // Every subscriber must be live before measuring: poke until each has seen an event.
+  await untilLive(probes[0] as SubscriptionProbe, () => change(`warm ${Date.now()}`), 60_000);
+  for (const p of probes) await untilLive(p, () => change(`warm ${Date.now()}`), 60_000);
+  for (const p of probes) p.results.length = 0;
+
+  // Latency: spaced changes, each title carrying its commit time.
+  const latencies: number[] = [];
+  const stamp = new Map<string, number>();
+  for (let i = 0; i < LATENCY_CHANGES; i++) {
+    const title = `lat ${n} ${i}`;
+    // The clock starts when the commit returns: the event cannot exist before.
+    await change(title);
+    stamp.set(title, performance.now());
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const expectTitles = (prefix: string, total: number) => (p: SubscriptionProbe) =>
+    p.results.filter((r) => String(r.data?.instanceEvents?.instance?.title ?? '').startsWith(prefix)).length >= total;
+  await Promise.all(probes.map((p) => p.until(() => expectTitles(`lat ${n} `, LATENCY_CHANGES)(p), 120_000)));
+  for (const p of probes) {
+    for (const r of p.results) {
+      const sent = stamp.get(String(r.data?.instanceEvents?.instance?.title));
+      if (r.receivedAt !== undefined && sent !== undefined) latencies.push(r.receivedAt - sent);
+    }
+  }
+  for (const p of probes) p.results.length = 0;
+
+  // Throughput: a burst of changes as fast as four connections commit them; rate = changes fully delivered per second.
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: 4 }, async (_, w) => {
+      for (let i = w; i < BURST_CHANGES; i += 4) await change(`burst ${n} ${i}`);
+    }),
+  );
+  await Promise.all(probes.map((p) => p.until(() => expectTitles(`burst ${n} `, BURST_CHANGES)(p), 300_000)));
+  const seconds = (performance.now() - started) / 1000;
+  const errors = probes.reduce((sum, p) => sum + p.results.filter((r) => r.errors).length, 0);
+  await Promise.all(probes.map((p) => p.close()));
+
+  latencies.sort((a, b) => a - b);
+  rows.push(
+    `| ${n} | ${percentile(latencies, 50).toFixed(1)} | ${percentile(latencies, 95).toFixed(1)} | ${percentile(latencies, 99).toFixed(1)} | ${(BURST_CHANGES / seconds).toFixed(0)} | ${((BURST_CHANGES * n) / seconds).toFixed(0)} | ${errors} |`,
+  );
+  console.log(rows.at(-1));
+}
+
+console.log(`\nmachine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${new Date().toISOString()}`);
+console.log('| subscribers | p50 ms | p95 ms | p99 ms | changes/s (all delivered) | deliveries/s | errors |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|');
+for (const row of rows) console.log(row);
+
+await db.end();
+await system.stop();
+await globalTeardown();
+process.exit(0);
