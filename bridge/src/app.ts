@@ -20,6 +20,7 @@ export async function start(config: BridgeConfig, logger: Logger = createLogger(
         brokers: config.KAFKA_BROKERS,
         groupId: config.BRIDGE_GROUP_ID,
         deadLetterTopic: config.BRIDGE_DLQ_TOPIC,
+        fetchMaxWaitMs: config.BRIDGE_FETCH_MAX_WAIT_MS,
         createBridge: make,
         logger,
       })

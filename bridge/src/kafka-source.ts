@@ -12,6 +12,8 @@ export async function consumeIntoBridge(opts: {
   brokers: string[];
   groupId: string;
   deadLetterTopic: string;
+  /** Longest a fetch waits for data; the mock cluster does not answer a waiting fetch early. */
+  fetchMaxWaitMs: number;
   createBridge: (deadLetter: DeadLetter) => Bridge;
   logger: Logger;
 }): Promise<{ stop(): Promise<void> }> {
@@ -26,7 +28,7 @@ export async function consumeIntoBridge(opts: {
     });
   };
   const bridge = opts.createBridge(deadLetter);
-  const consumer: Consumer = kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: true });
+  const consumer: Consumer = kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: true, maxWaitTimeInMs: opts.fetchMaxWaitMs });
   await consumer.connect();
   await consumer.subscribe({ topics: bridge.topics, fromBeginning: true });
   await consumer.run({

@@ -18,6 +18,7 @@ import { ForwardingDataSource } from './datasource.ts';
 import { subgraphChecks } from './readiness.ts';
 import { eventErrorBoundary } from './subscriptions/errors.ts';
 import { SubscriptionPlanner } from './subscriptions/planner.ts';
+import { SharedResolutions } from './subscriptions/subscribe.ts';
 import { serveGatewaySubscriptions } from './subscriptions/ws.ts';
 import { readSupergraph, subgraphsOf } from './supergraph.ts';
 
@@ -66,9 +67,16 @@ export async function start(
   );
   const http = await listen(app, config.PORT);
   const planner = new SubscriptionPlanner(supergraphSdl);
+  const shared = new SharedResolutions();
   const subscriptions = serveGatewaySubscriptions({
     httpServer: http.server,
-    deps: () => ({ planner, dataSources, formatError: eventErrorBoundary(config.production, logger), logger: logger.child({ component: 'subscriptions' }) }),
+    deps: () => ({
+      planner,
+      dataSources,
+      shared,
+      formatError: eventErrorBoundary(config.production, logger),
+      logger: logger.child({ component: 'subscriptions' }),
+    }),
     urlOf: (service) => urlOf.get(service) ?? '',
     verify,
     apollo: server,

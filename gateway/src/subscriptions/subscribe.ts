@@ -1,6 +1,6 @@
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource } from '@apollo/gateway';
 import type { QueryPlan } from '@apollo/query-planner';
-import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
+import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLFormattedError, type OperationDefinitionNode, print } from 'graphql';
 import type { Logger } from '../../../kernel/log.ts';
 import type { GatewayContext } from '../context.ts';
 import { Channel } from './channel.ts';
@@ -20,7 +20,29 @@ export interface FederatedSubscriptionDeps {
   dataSources: Map<string, GraphQLDataSource>;
   /** The same error boundary as HTTP responses: known codes pass, internal faults become generic. */
   formatError: (error: GraphQLError | GraphQLFormattedError) => GraphQLError;
+  /** Shares one resolution of an event among a caller's identical subscriptions (see sharedResolutions). */
+  shared: SharedResolutions;
   logger: Logger;
+}
+
+/**
+ * One person's many tabs and devices subscribe to the same thing: the same upstream event, for the
+ * same operation, variables and caller, resolves to the same result, so it is resolved once while
+ * in flight and shared. Different callers never share (their fields may be scoped differently).
+ */
+export class SharedResolutions {
+  readonly #pending = new Map<string, Promise<ExecutionResult>>();
+
+  resolve(key: string, run: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
+    const existing = this.#pending.get(key);
+    if (existing) return existing;
+    const promise = run();
+    this.#pending.set(key, promise);
+    // Kept briefly after settling: the same event reaches a caller's other subscriptions within milliseconds.
+    const forget = () => setTimeout(() => this.#pending.delete(key), 250).unref();
+    promise.then(forget, forget);
+    return promise;
+  }
 }
 
 const internal = (message: string) => new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
@@ -75,10 +97,11 @@ export function federatedSubscribe(
     return { data: result.data ?? null, ...(result.errors?.length ? { errors: result.errors.map(deps.formatError) } : {}) };
   };
 
+  const callerKey = `${args.context.identity?.userId ?? 'anonymous'}|${args.operationName ?? ''}|${print(args.document)}|${JSON.stringify(args.variables)}`;
   const stop = upstream.subscribe(primary.serviceName, primary.operation, variables, {
     next(event) {
       queue = queue
-        .then(() => resolveEvent(event))
+        .then(() => deps.shared.resolve(`${callerKey}|${JSON.stringify(event)}`, () => resolveEvent(event)))
         .then((result) => channel.push(result))
         .catch((err: unknown) => {
           deps.logger.error({ err }, 'resolving a subscription event failed');
