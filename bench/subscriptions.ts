@@ -11,14 +11,16 @@ import { Agent } from '../subgraphs/catalog/src/agent/agent.entity.ts';
  * Commit-to-client latency and sustained change rate of federated subscriptions, through the whole
  * path: PostgreSQL WAL -> relay -> Kafka (librdkafka mock cluster) -> bridge -> Redis -> instances
  * subgraph -> gateway (plan's rest: the agent's name from the catalog) -> graphql-ws clients.
- * Usage: npm run bench:subscriptions [-- 1,100,1000]
+ * Usage: npm run bench:subscriptions [-- 1,100,1000]   (BENCH_CDC=in-process for npm start's path)
  */
 const counts = (process.argv[2] ?? '1,100,1000').split(',').map(Number);
 const LATENCY_CHANGES = 40;
 const BURST_CHANGES = Number(process.env.BENCH_BURST ?? 100);
 
 await globalSetup();
-const system = await startSystem({ LOG_LEVEL: 'silent' }, { cdc: 'kafka' });
+/** `kafka` (default): the production path through the broker; `in-process`: npm start's path without one. */
+const cdc = process.env.BENCH_CDC === 'in-process' ? 'in-process' : 'kafka';
+const system = await startSystem({ LOG_LEVEL: 'silent' }, { cdc });
 const owner = await register(system, 'bench@example.com');
 const em = system.catalog.deps.orm.em.fork();
 const agent = em.create(Agent, { slug: 'bench', name: 'Bench agent', description: 'd', category: 'c' });
@@ -86,7 +88,7 @@ for (const n of counts) {
   console.log(rows.at(-1));
 }
 
-console.log(`\nmachine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${new Date().toISOString()}`);
+console.log(`\npath: ${cdc}; machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${new Date().toISOString()}`);
 console.log('| subscribers | change every (ms) | p50 ms | p95 ms | p99 ms | burst: changes/s (all delivered) | deliveries/s | errors |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const row of rows) console.log(row);

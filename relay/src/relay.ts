@@ -1,4 +1,4 @@
-import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
+import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from 'pg-logical-replication';
 import pg from 'pg';
 import { changeTopic, type ChangeRecord, type Op, type Row } from '../../kernel/events/debezium.ts';
 import { encodeRow } from '../../kernel/events/encode.ts';
@@ -84,7 +84,7 @@ export class Relay {
       { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
     );
     this.#service = service;
-    service.on('data', (lsn: string, message: Record<string, any>) => this.#onMessage(lsn, message));
+    service.on('data', (lsn: string, message: Pgoutput.Message) => this.#onMessage(lsn, message));
     service.on('heartbeat', (_lsn: string, _ts: number, shouldRespond: boolean) => {
       if (shouldRespond) void service.acknowledge(this.#confirmed).catch(() => {});
     });
@@ -115,7 +115,7 @@ export class Relay {
     await this.#service?.destroy().catch(() => {});
   }
 
-  async #onMessage(lsn: string, message: Record<string, any>): Promise<void> {
+  async #onMessage(lsn: string, message: Pgoutput.Message): Promise<void> {
     switch (message.tag) {
       case 'relation':
         this.#relations.set(message.relationOid, {
@@ -126,7 +126,7 @@ export class Relay {
         });
         return;
       case 'begin':
-        this.#tx = { xid: message.xid, commitMs: Number(BigInt(message.commitTime) / 1000n), records: [], lastLsn: this.#confirmed };
+        this.#tx = { xid: message.xid, commitMs: Number(BigInt(message.commitTime as bigint) / 1000n), records: [], lastLsn: this.#confirmed };
         return;
       case 'insert':
         return this.#add(lsn, 'c', message.relation.relationOid, null, message.new);
@@ -178,7 +178,7 @@ export class Relay {
       ts_ms: Date.now(),
       transaction: null,
     };
-    tx.records.push({ topic, key: key && JSON.stringify(JSON.parse(key)), value: JSON.stringify(value) });
+    tx.records.push({ topic, key, value: JSON.stringify(value) });
     // Debezium follows every delete with a tombstone of the same key, for log compaction.
     if (op === 'd') tx.records.push({ topic, key, value: null });
   }
