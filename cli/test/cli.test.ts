@@ -35,7 +35,9 @@ describe('the operator CLI', () => {
     expect(up.stdout).toMatch(/instances: applied Migration/);
     expect((await cli(db.url, 'migrate:up')).stdout).toMatch(/catalog: up to date/);
     expect((await cli(db.url, 'migrate:down', '--service', 'instances')).stdout).toMatch(/instances: reverted/);
-    expect((await cli(db.url, 'migrate:status', '--service', 'instances')).stdout).toMatch(/0 executed, 1 pending/);
+    const status = (await cli(db.url, 'migrate:status', '--service', 'instances')).stdout;
+    expect(status).toMatch(/instances: \d+ executed, 1 pending/);
+    expect(status).toMatch(/pending +Migration\d+_replica_identity/);
     expect((await cli(db.url, 'migrate:up', '--service', 'instances')).code).toBe(0);
   }, 60_000);
 
