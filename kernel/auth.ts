@@ -103,3 +103,7 @@ export function requireRole(identity: Identity | null | undefined, role: string)
   if (!who.roles.includes(role)) throw forbidden(`Requires the ${role} role`);
   return who;
 }
+
+/** The verifier every service but users builds: the users subgraph's JWKS, our issuer and audience. */
+export const verifierFromConfig = (config: { JWKS_URL: string; JWT_ISSUER: string; JWT_AUDIENCE: string }) =>
+  createTokenVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });

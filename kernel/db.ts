@@ -64,3 +64,24 @@ export async function migrateUp(orm: MikroORM): Promise<string[]> {
   const applied = await orm.migrator.up();
   return applied.map((m) => m.name);
 }
+
+/**
+ * A subgraph's start-up on its database: open the ORM on its schema and, outside production (or
+ * with MIGRATE_ON_START), apply pending migrations, logging which.
+ */
+export async function openSubgraphDatabase(
+  spec: SubgraphOrmSpec,
+  config: { DATABASE_URL: string; migrateOnStart: boolean },
+  logger: Logger,
+  metrics: ServiceMetrics,
+): Promise<MikroORM> {
+  const orm = await openOrm(spec, config.DATABASE_URL, logger, metrics);
+  if (config.migrateOnStart) {
+    const applied = await migrateUp(orm);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+  }
+  return orm;
+}
+
+/** The readiness check of a subgraph's database. */
+export const postgresReady = (orm: MikroORM) => () => orm.em.getConnection().execute('select 1');

@@ -5,7 +5,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import { createTokenVerifier } from '../../kernel/auth.ts';
+import { verifierFromConfig } from '../../kernel/auth.ts';
 import { sharedServerOptions } from '../../kernel/apollo.ts';
 import { createServiceApp, listen } from '../../kernel/http.ts';
 import { createLogger, type Logger } from '../../kernel/log.ts';
@@ -46,7 +46,7 @@ export async function start(
     },
     logger: logger.child({ component: 'apollo-gateway' }),
   });
-  const verify = createTokenVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const verify = verifierFromConfig(config);
 
   const server = new ApolloServer<GatewayContext>({
     gateway,

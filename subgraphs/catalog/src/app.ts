@@ -1,5 +1,5 @@
-import { createTokenVerifier } from '../../../kernel/auth.ts';
-import { migrateUp, openOrm } from '../../../kernel/db.ts';
+import { verifierFromConfig } from '../../../kernel/auth.ts';
+import { openSubgraphDatabase, postgresReady } from '../../../kernel/db.ts';
 import { identityFromRequest } from '../../../kernel/identity.ts';
 import { createLogger, type Logger } from '../../../kernel/log.ts';
 import { createMetrics } from '../../../kernel/metrics.ts';
@@ -19,17 +19,13 @@ export async function start(
   logger: Logger = createLogger({ service: 'catalog', level: config.LOG_LEVEL }),
 ): Promise<RunningService & { deps: CatalogDeps }> {
   const metrics = createMetrics('catalog');
-  const orm = await openOrm(catalogOrm, config.DATABASE_URL, logger, metrics);
-  if (config.migrateOnStart) {
-    const applied = await migrateUp(orm);
-    if (applied.length) logger.info({ applied }, 'migrations applied');
-  }
+  const orm = await openSubgraphDatabase(catalogOrm, config, logger, metrics);
   if (config.seedDemoCatalog) {
     const seeded = await seedDemoCatalog(orm.em.fork());
     if (seeded) logger.info({ seeded }, 'empty catalog seeded with demo agents');
   }
   const deps: CatalogDeps = { config, orm, logger };
-  const verify = createTokenVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const verify = verifierFromConfig(config);
 
   const service = await startSubgraphServer<CatalogContext>({
     name: 'catalog',
@@ -39,7 +35,7 @@ export async function start(
     logger,
     production: config.production,
     metrics,
-    readiness: { postgres: () => orm.em.getConnection().execute('select 1') },
+    readiness: { postgres: postgresReady(orm) },
     async context(req) {
       const em = orm.em.fork();
       return { deps, em, identity: await identityFromRequest(req, verify), agentById: agentLoader(em) };

@@ -1,5 +1,5 @@
-import { accessTokenFrom, createTokenVerifier } from '../../../kernel/auth.ts';
-import { migrateUp, openOrm } from '../../../kernel/db.ts';
+import { accessTokenFrom, verifierFromConfig } from '../../../kernel/auth.ts';
+import { openSubgraphDatabase, postgresReady } from '../../../kernel/db.ts';
 import { identityFromRequest } from '../../../kernel/identity.ts';
 import { createLogger, type Logger } from '../../../kernel/log.ts';
 import { createMetrics } from '../../../kernel/metrics.ts';
@@ -28,11 +28,7 @@ export async function start(
   logger: Logger = createLogger({ service: 'instances', level: config.LOG_LEVEL }),
 ): Promise<RunningService & { deps: InstancesDeps }> {
   const metrics = createMetrics('instances');
-  const orm = await openOrm(instancesOrm, config.DATABASE_URL, logger, metrics);
-  if (config.migrateOnStart) {
-    const applied = await migrateUp(orm);
-    if (applied.length) logger.info({ applied }, 'migrations applied');
-  }
+  const orm = await openSubgraphDatabase(instancesOrm, config, logger, metrics);
   const deps: InstancesDeps = {
     config,
     orm,
@@ -40,7 +36,7 @@ export async function start(
     agents: federatedAgentDirectory(config.CATALOG_URL, logger.child({ component: 'agent-directory' })),
     bus: createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }),
   };
-  const verify = createTokenVerifier({ jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const verify = verifierFromConfig(config);
 
   const service = await startSubgraphServer<InstancesContext>({
     name: 'instances',
@@ -50,7 +46,7 @@ export async function start(
     logger,
     production: config.production,
     metrics,
-    readiness: { postgres: () => orm.em.getConnection().execute('select 1') },
+    readiness: { postgres: postgresReady(orm) },
     async context(req) {
       const em = orm.em.fork();
       return { deps, em, identity: await identityFromRequest(req, verify), loaders: createLoaders(em) };

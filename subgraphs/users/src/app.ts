@@ -1,5 +1,5 @@
 import { createTokenVerifier } from '../../../kernel/auth.ts';
-import { migrateUp, openOrm } from '../../../kernel/db.ts';
+import { openSubgraphDatabase, postgresReady } from '../../../kernel/db.ts';
 import { identityFromRequest, clientFromRequest } from '../../../kernel/identity.ts';
 import { createKeyValueStore } from '../../../kernel/kv/index.ts';
 import { createLogger, type Logger } from '../../../kernel/log.ts';
@@ -31,11 +31,7 @@ export const resolvers = mergeResolvers(
 /** Starts the users subgraph; `main.ts` and the tests call this, nothing else differs. */
 export async function start(config: UsersConfig, logger: Logger = createLogger({ service: 'users', level: config.LOG_LEVEL })): Promise<RunningService & { deps: UsersDeps }> {
   const metrics = createMetrics('users');
-  const orm = await openOrm(usersOrm, config.DATABASE_URL, logger, metrics);
-  if (config.migrateOnStart) {
-    const applied = await migrateUp(orm);
-    if (applied.length) logger.info({ applied }, 'migrations applied');
-  }
+  const orm = await openSubgraphDatabase(usersOrm, config, logger, metrics);
   const keys = await loadSigningKeys(config.JWT_PRIVATE_KEY, config.JWT_PREVIOUS_PUBLIC_KEYS);
   const kv = createKeyValueStore({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX });
   const mailLog = logger.child({ component: 'mail' });
@@ -63,7 +59,7 @@ export async function start(config: UsersConfig, logger: Logger = createLogger({
     production: config.production,
     metrics,
     readiness: {
-      postgres: () => orm.em.getConnection().execute('select 1'),
+      postgres: postgresReady(orm),
       kv: () => kv.ping(),
     },
     routes: (app) => {
