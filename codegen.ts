@@ -6,6 +6,7 @@ const MAPPERS: Record<string, Record<string, string>> = {
   users: {
     User: '../user/user.entity.ts#User',
     Session: '../session/session.entity.ts#Session',
+    ApiKey: '../api-key/api-key.entity.ts#ApiKey',
   },
   catalog: {
     Agent: '../agent/agent.entity.ts#Agent',

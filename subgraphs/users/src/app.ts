@@ -7,6 +7,8 @@ import { createMetrics } from '../../../kernel/metrics.ts';
 import { DateTimeScalar } from '../../../kernel/scalars.ts';
 import { loadTypeDefs, mergeResolvers, startSubgraphServer, type RunningService } from '../../../kernel/subgraph-server.ts';
 import { adminResolvers } from './admin/admin.resolvers.ts';
+import { mountApiKeyExchange } from './api-key/api-key-exchange.ts';
+import { apiKeyResolvers } from './api-key/api-key.resolvers.ts';
 import { loadSigningKeys } from './auth/keys.ts';
 import type { UsersConfig } from './config.ts';
 import type { UsersContext, UsersDeps } from './context.ts';
@@ -26,6 +28,7 @@ export const resolvers = mergeResolvers(
   passwordResolvers,
   mfaResolvers,
   adminResolvers,
+  apiKeyResolvers,
 );
 
 /** Starts the users subgraph; `main.ts` and the tests call this, nothing else differs. */
@@ -66,6 +69,7 @@ export async function start(config: UsersConfig, logger: Logger = createLogger({
       app.get('/.well-known/jwks.json', (_req, res) => {
         res.set('Cache-Control', 'public, max-age=300').json(keys.jwks);
       });
+      mountApiKeyExchange(app, deps);
     },
     async context(req, res) {
       const em = orm.em.fork();

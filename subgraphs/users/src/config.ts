@@ -8,6 +8,8 @@ const schema = subgraphEnv.extend({
   /** Public PEMs of keys retired by a rotation, still published so their tokens verify until they expire. */
   JWT_PREVIOUS_PUBLIC_KEYS: z.string().optional(),
   ACCESS_TOKEN_TTL: env.seconds(900),
+  /** Lifetime of a token traded for an API key; a revoked key stops working within it. */
+  API_KEY_TOKEN_TTL: env.seconds(60),
   REFRESH_TOKEN_TTL: env.seconds(30 * 24 * 3600),
   MAX_SESSIONS: z.coerce.number().int().min(1).max(100).default(5),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),

@@ -34,5 +34,5 @@ export interface UsersContext {
   /** Batches `User` entity references from the gateway into one query per request. */
   userById: DataLoader<string, User | null>;
   /** Memoised by `currentUser`: the caller's live session and account. */
-  signedIn?: Promise<{ user: User; session: Session }>;
+  signedIn?: Promise<{ user: User; session: Session | null }>;
 }

@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { User as UserEntity } from '../user/user.entity.ts';
 import type { Session as SessionEntity } from '../session/session.entity.ts';
+import type { ApiKey as ApiKeyEntity } from '../api-key/api-key.entity.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
@@ -16,6 +17,25 @@ export type Scalars = {
   /** An ISO-8601 date-time string in UTC. */
   DateTime: { input: Date; output: Date; }
   _FieldSet: { input: unknown; output: unknown; }
+};
+
+/** A partner's API key; the secret itself is shown only once, by createApiKey. */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** When a request last used the key (updated at most once a minute). */
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  /** The visible start of the secret, e.g. `atr_k3j9x2qa`, to tell keys apart. */
+  prefix: Scalars['String']['output'];
+};
+
+export type ApiKeyCreated = {
+  __typename?: 'ApiKeyCreated';
+  apiKey: ApiKey;
+  /** Send it as the `X-API-Key` header. Shown only now; store it safely. */
+  secret: Scalars['String']['output'];
 };
 
 /** The result of every sign-in. The same tokens are also set as HttpOnly cookies. */
@@ -77,6 +97,8 @@ export type Mutation = {
   confirmPasswordReset: Scalars['Boolean']['output'];
   /** Creates the account from a pending registration and signs in. */
   confirmRegistration: AuthPayload;
+  /** Creates an API key for server-to-server calls; the secret is in the answer only. */
+  createApiKey: ApiKeyCreated;
   disableMfa: Scalars['Boolean']['output'];
   /** Admins: blocks sign-in and ends every session of the account. */
   disableUser: User;
@@ -98,6 +120,8 @@ export type Mutation = {
   requestPasswordReset: Scalars['Boolean']['output'];
   /** Starts a registration: mails a 6-digit code. Answers true whether or not the email is taken. */
   requestRegistration: Scalars['Boolean']['output'];
+  /** Revokes one of the caller's API keys at once. */
+  revokeApiKey: Scalars['ID']['output'];
   /** Admins: removes a role; an admin cannot remove their own admin role. */
   revokeRole: User;
   /** Ends one of the caller's sessions. */
@@ -123,6 +147,11 @@ export type MutationConfirmPasswordResetArgs = {
 
 export type MutationConfirmRegistrationArgs = {
   input: ConfirmRegistrationInput;
+};
+
+
+export type MutationCreateApiKeyArgs = {
+  name: Scalars['String']['input'];
 };
 
 
@@ -172,6 +201,11 @@ export type MutationRequestRegistrationArgs = {
 };
 
 
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationRevokeRoleArgs = {
   role: Scalars['String']['input'];
   userId: Scalars['ID']['input'];
@@ -195,6 +229,8 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /** The caller's API keys that are not revoked, newest first. */
+  apiKeys: Array<ApiKey>;
   /** The signed-in user, or null when anonymous. */
   me?: Maybe<User>;
   /** The caller's active sessions, newest first. */
@@ -375,8 +411,11 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
+  ApiKey: ResolverTypeWrapper<ApiKeyEntity>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ApiKeyCreated: ResolverTypeWrapper<Omit<ApiKeyCreated, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
+  AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ChangePasswordInput: ChangePasswordInput;
   ConfirmPasswordResetInput: ConfirmPasswordResetInput;
@@ -387,7 +426,6 @@ export type ResolversTypes = {
   MfaEnrollment: ResolverTypeWrapper<MfaEnrollment>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecoveryCodes: ResolverTypeWrapper<RecoveryCodes>;
@@ -401,8 +439,11 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
+  ApiKey: ApiKeyEntity;
+  ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
+  ApiKeyCreated: Omit<ApiKeyCreated, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
+  AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
   Int: Scalars['Int']['output'];
   ChangePasswordInput: ChangePasswordInput;
   ConfirmPasswordResetInput: ConfirmPasswordResetInput;
@@ -413,7 +454,6 @@ export type ResolversParentTypes = {
   MfaEnrollment: MfaEnrollment;
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
-  ID: Scalars['ID']['output'];
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   RecoveryCodes: RecoveryCodes;
@@ -423,6 +463,19 @@ export type ResolversParentTypes = {
   User: UserEntity;
   UserConnection: Omit<UserConnection, 'edges'> & { edges: Array<ResolversParentTypes['UserEdge']> };
   UserEdge: Omit<UserEdge, 'node'> & { node: ResolversParentTypes['User'] };
+};
+
+export type ApiKeyResolvers<ContextType = any, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ApiKeyCreatedResolvers<ContextType = any, ParentType extends ResolversParentTypes['ApiKeyCreated'] = ResolversParentTypes['ApiKeyCreated']> = {
+  apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type AuthPayloadResolvers<ContextType = any, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
@@ -446,6 +499,7 @@ export type MutationResolvers<ContextType = any, ParentType extends ResolversPar
   confirmMfa?: Resolver<ResolversTypes['RecoveryCodes'], ParentType, ContextType, RequireFields<MutationConfirmMfaArgs, 'code'>>;
   confirmPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationConfirmPasswordResetArgs, 'input'>>;
   confirmRegistration?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationConfirmRegistrationArgs, 'input'>>;
+  createApiKey?: Resolver<ResolversTypes['ApiKeyCreated'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'name'>>;
   disableMfa?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDisableMfaArgs, 'input'>>;
   disableUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDisableUserArgs, 'id'>>;
   enableUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationEnableUserArgs, 'id'>>;
@@ -458,6 +512,7 @@ export type MutationResolvers<ContextType = any, ParentType extends ResolversPar
   regenerateRecoveryCodes?: Resolver<ResolversTypes['RecoveryCodes'], ParentType, ContextType, RequireFields<MutationRegenerateRecoveryCodesArgs, 'code'>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
   requestRegistration?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestRegistrationArgs, 'input'>>;
+  revokeApiKey?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   revokeRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationRevokeRoleArgs, 'role' | 'userId'>>;
   revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   updateMe?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateMeArgs, 'input'>>;
@@ -469,6 +524,7 @@ export type PageInfoResolvers<ContextType = any, ParentType extends ResolversPar
 };
 
 export type QueryResolvers<ContextType = any, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   sessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
@@ -515,6 +571,8 @@ export type UserEdgeResolvers<ContextType = any, ParentType extends ResolversPar
 };
 
 export type Resolvers<ContextType = any> = {
+  ApiKey?: ApiKeyResolvers<ContextType>;
+  ApiKeyCreated?: ApiKeyCreatedResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   MfaEnrollment?: MfaEnrollmentResolvers<ContextType>;

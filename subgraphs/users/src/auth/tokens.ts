@@ -6,8 +6,10 @@ import type { SigningKeys } from './keys.ts';
 
 export interface AccessTokenClaims {
   userId: string;
+  /** The session, or for a partner token the API key. */
   sessionId: string;
   roles: string[];
+  client?: 'partner';
 }
 
 /** Signs a short-lived access token; verifiers read `sub`, `sid` and `roles`. */
@@ -16,7 +18,7 @@ export function signAccessToken(
   claims: AccessTokenClaims,
   opts: { issuer: string; audience: string; ttlSeconds: number },
 ): Promise<string> {
-  return new SignJWT({ sid: claims.sessionId, roles: claims.roles })
+  return new SignJWT({ sid: claims.sessionId, roles: claims.roles, ...(claims.client ? { client: claims.client } : {}) })
     .setProtectedHeader({ alg: JWT_ALG, kid: keys.kid, typ: 'JWT' })
     .setSubject(claims.userId)
     .setIssuer(opts.issuer)

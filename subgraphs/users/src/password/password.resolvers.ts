@@ -30,7 +30,7 @@ export const passwordResolvers: { Mutation: MutationResolvers<UsersContext> } = 
       }
       user.passwordHash = await hashPassword(input.newPassword, config.BCRYPT_COST);
       await ctx.em.flush();
-      await revokeSessions(ctx.em, { user: user.id, excludeId: session.id }, 'password_changed');
+      await revokeSessions(ctx.em, { user: user.id, ...(session ? { excludeId: session.id } : {}) }, 'password_changed');
       return true;
     },
 

@@ -42,7 +42,7 @@ const Query: QueryResolvers<UsersContext> = {
       { user, revokedAt: null, expiresAt: { $gt: new Date() } },
       { orderBy: { lastUsedAt: 'desc' } },
     );
-    return live.map((s) => Object.assign(s, { current: s.id === current.id }));
+    return live.map((s) => Object.assign(s, { current: s.id === current?.id }));
   },
 };
 
