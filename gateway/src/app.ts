@@ -11,7 +11,16 @@ import { createServiceApp, listen } from '../../kernel/http.ts';
 import { createLogger, type Logger } from '../../kernel/log.ts';
 import { createMetrics } from '../../kernel/metrics.ts';
 import type { RunningService } from '../../kernel/subgraph-server.ts';
+import { GraphQLError } from 'graphql';
+import { createKeyValueStore } from '../../kernel/kv/index.ts';
+import { apiKeyAuthenticator } from './api-keys.ts';
+import { apqCache } from './apq-cache.ts';
 import { authenticate, rejectBadTokens } from './authentication.ts';
+import { bodyErrors, limitBatches } from './http-limits.ts';
+import { introspectionPolicy } from './introspection.ts';
+import { limitRules } from './limits.ts';
+import { rateLimit } from './rate-limit.ts';
+import { enforceSafelist, Safelist } from './safelist.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
 import { ForwardingDataSource } from './datasource.ts';
@@ -48,12 +57,27 @@ export async function start(
   });
   const verify = verifierFromConfig(config);
 
+  const kv = createKeyValueStore({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX });
+  const safelist = new Safelist(config.PERSISTED_QUERIES_PATH, logger);
+  const exchangeUrl = config.API_KEY_EXCHANGE_URL ?? urlOf.get('users')?.replace(/\/graphql$/, '/internal/api-keys/token');
+  const apiKeys = exchangeUrl
+    ? apiKeyAuthenticator(exchangeUrl, verify)
+    : async () => Promise.reject(new GraphQLError('API keys are not served by this supergraph', { extensions: { code: 'UNAUTHENTICATED' } }));
+
   const server = new ApolloServer<GatewayContext>({
     gateway,
     ...sharedServerOptions({ production: config.production, logger: logger.child({ component: 'graphql' }) }),
+    // Introspection is decided per request (admins in production) by introspectionPolicy.
+    introspection: true,
+    persistedQueries: { cache: apqCache(kv), ttl: 86_400 },
+    allowBatchedHttpRequests: config.MAX_BATCH > 0,
+    parseOptions: { maxTokens: config.MAX_TOKENS },
+    validationRules: limitRules(config.limits),
     plugins: [
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       rejectBadTokens(),
+      introspectionPolicy(config.production),
+      rateLimit(kv, config.rateLimits),
     ],
   });
   await server.start();
@@ -61,9 +85,12 @@ export async function start(
   const app = createServiceApp(subgraphChecks(subgraphs), logger, metrics);
   app.use(
     '/graphql',
-    cors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Auth-Token'] }),
-    express.json({ limit: '1mb' }),
-    expressMiddleware(server, { context: ({ req, res }) => authenticate(req, res, verify) }),
+    cors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Auth-Token', 'Retry-After'] }),
+    express.json({ limit: config.MAX_BODY_BYTES }),
+    limitBatches(config.MAX_BATCH),
+    enforceSafelist(safelist),
+    expressMiddleware(server, { context: ({ req, res }) => authenticate(req, res, verify, apiKeys) }),
+    bodyErrors(config.MAX_BODY_BYTES),
   );
   const http = await listen(app, config.PORT);
   const planner = new SubscriptionPlanner(supergraphSdl);
@@ -91,6 +118,8 @@ export async function start(
       await subscriptions.dispose();
       await server.stop();
       await http.stop();
+      safelist.close();
+      await kv.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Request, Response } from 'express';
 import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
-import { accessTokenFrom, readCookie, REFRESH_COOKIE, type TokenVerifier } from '../../kernel/auth.ts';
+import { accessTokenFrom, type Identity, readCookie, REFRESH_COOKIE, type TokenVerifier } from '../../kernel/auth.ts';
 import { clientFromRequest } from '../../kernel/identity.ts';
 import type { GatewayContext } from './context.ts';
 
@@ -19,16 +19,25 @@ const PUBLIC_AUTH_FIELDS = new Set([
   'confirmPasswordReset',
 ]);
 
-/** Verifies the caller's token at the edge; a bad one is remembered, and refused by the plugin below. */
-export async function authenticate(req: Request, res: Response, verify: TokenVerifier): Promise<GatewayContext> {
-  const found = accessTokenFrom(req.headers);
-  let identity = null;
+/**
+ * Verifies the caller at the edge: an `X-API-Key` (partners) or an access token (header or cookie).
+ * A bad credential is remembered, and refused by the plugin below.
+ */
+export async function authenticate(
+  req: Request,
+  res: Response,
+  verify: TokenVerifier,
+  apiKeys: (key: string) => Promise<Identity>,
+): Promise<GatewayContext> {
+  const apiKey = req.get('x-api-key');
+  const found = apiKey ? undefined : accessTokenFrom(req.headers);
+  let identity: Identity | null = null;
   let authError: GraphQLError | null = null;
-  if (found) {
+  if (apiKey || found) {
     try {
-      identity = await verify(found.token);
+      identity = apiKey ? await apiKeys(apiKey) : await verify((found as { token: string }).token);
     } catch (err) {
-      authError = err instanceof GraphQLError ? err : new GraphQLError('Invalid access token');
+      authError = err instanceof GraphQLError ? err : new GraphQLError('Invalid credentials');
     }
   }
   return {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ConfigError, env, loadConfig, serviceEnv, type Env } from '../../kernel/config.ts';
 
+const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
 const schema = serviceEnv.extend({
   PORT: env.port(4000),
   /** The supergraph to serve; `--supergraph FILE` on the command line wins. */
@@ -12,6 +14,28 @@ const schema = serviceEnv.extend({
     .transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : undefined)),
   /** Subgraph requests that take longer fail with a clear error instead of hanging the client. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Shared store for the APQ cache and rate limits; in-process when unset (npm start). */
+  REDIS_URL: env.redisUrl.optional(),
+  REDIS_PREFIX: z.string().default('atrium:'),
+  /** The partner safelist; reloaded when the file changes. */
+  PERSISTED_QUERIES_PATH: z.string().default('schema/persisted-queries.json'),
+  /** Where API keys are traded for partner tokens; default: the users subgraph's /internal/api-keys/token. */
+  API_KEY_EXCHANGE_URL: env.url.optional(),
+  MAX_DEPTH: count(12),
+  MAX_ALIASES: count(30),
+  MAX_ROOT_FIELDS: count(10),
+  MAX_DIRECTIVES: count(20),
+  MAX_TOKENS: count(5000),
+  MAX_COST: count(20_000),
+  DEFAULT_LIST_SIZE: count(20),
+  MAX_BODY_BYTES: count(102_400),
+  /** Operations per batched HTTP request; 0 turns batching off. */
+  MAX_BATCH: z.coerce.number().int().min(0).max(50).default(0),
+  RATE_LIMIT_WINDOW: env.seconds(60),
+  RATE_LIMIT_ANONYMOUS: count(300),
+  RATE_LIMIT_USER: count(1200),
+  RATE_LIMIT_PARTNER: count(3000),
+  RATE_LIMIT_AUTH: count(30),
 });
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
@@ -39,5 +63,20 @@ export function loadGatewayConfig(source: Env = process.env, argv: string[] = pr
     supergraphPath: fromFlag ?? config.SUPERGRAPH_PATH,
     subgraphUrls: subgraphUrlOverrides(source),
     corsOrigins: config.CORS_ORIGINS ?? (production ? [] : [/^https?:\/\/localhost(:\d+)?$/]),
+    limits: {
+      maxDepth: config.MAX_DEPTH,
+      maxAliases: config.MAX_ALIASES,
+      maxRootFields: config.MAX_ROOT_FIELDS,
+      maxDirectives: config.MAX_DIRECTIVES,
+      maxCost: config.MAX_COST,
+      defaultListSize: config.DEFAULT_LIST_SIZE,
+    },
+    rateLimits: {
+      windowSeconds: config.RATE_LIMIT_WINDOW,
+      anonymous: config.RATE_LIMIT_ANONYMOUS,
+      user: config.RATE_LIMIT_USER,
+      partner: config.RATE_LIMIT_PARTNER,
+      auth: config.RATE_LIMIT_AUTH,
+    },
   };
 }
