@@ -1,4 +1,5 @@
 import type { ApolloServerOptions, BaseContext } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
 import { formatError } from './errors.ts';
 import type { Logger } from './log.ts';
 
@@ -16,9 +17,18 @@ export function sharedServerOptions(opts: { production: boolean; logger: Logger 
     introspection: !opts.production,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) =>
-      formatError(formatted, {
+      formatError(clientFaultWithoutCode(formatted, error), {
         exposeDetails: !opts.production,
         onInternal: () => opts.logger.error({ err: error, path: formatted.path }, 'unexpected error'),
       }),
   };
+}
+
+/** Apollo's own request errors that answer 4xx without a code (e.g. an APQ hash mismatch) are the client's fault. */
+function clientFaultWithoutCode(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const status = (error as { extensions?: { http?: { status?: number } } })?.extensions?.http?.status;
+  // Apollo labels any error without a code INTERNAL_SERVER_ERROR before formatError sees it.
+  const uncoded = !formatted.extensions?.code || formatted.extensions.code === 'INTERNAL_SERVER_ERROR';
+  if (!uncoded || !status || status < 400 || status >= 500) return formatted;
+  return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };
 }
