@@ -34,23 +34,81 @@ const tooMuch = (limit: string, max: number, actual: number, what: string) =>
     extensions: { code: 'BAD_USER_INPUT', limit, max, actual },
   });
 
-/** Walks an operation's selections through its fragments, once per fragment per path. */
-function fieldsOf(selectionSet: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, seen = new Set<string>()): FieldNode[] {
-  const fields: FieldNode[] = [];
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) fields.push(selection);
-    else if (selection.kind === Kind.INLINE_FRAGMENT) fields.push(...fieldsOf(selection.selectionSet, fragments, seen));
-    else if (!seen.has(selection.name.value)) {
-      const fragment = fragments[selection.name.value];
-      if (fragment) fields.push(...fieldsOf(fragment.selectionSet, fragments, new Set([...seen, selection.name.value])));
-    }
-  }
-  return fields;
-}
+type Fragments = Record<string, FragmentDefinitionNode>;
 
-function depth(selectionSet: SelectionSetNode | undefined, fragments: Record<string, FragmentDefinitionNode>): number {
-  if (!selectionSet) return 0;
-  return 1 + Math.max(0, ...fieldsOf(selectionSet, fragments).map((f) => depth(f.selectionSet, fragments)));
+/**
+ * Measures one document: every selection set (a fragment's included) is measured once and
+ * remembered, so fragments that spread each other many times cost linear time, and a fragment
+ * cycle (reported by graphql-js's own NoFragmentCycles rule) counts as nothing instead of looping.
+ */
+class Measure {
+  readonly #fragments: Fragments;
+  readonly #limits: OperationLimits;
+  readonly #fields = new WeakMap<SelectionSetNode, FieldNode[]>();
+  readonly #depth = new WeakMap<SelectionSetNode, number>();
+  readonly #cost = new Map<SelectionSetNode, Map<string, number>>();
+  // One in-progress set per measure: a selection set met again while being measured is a cycle.
+  readonly #inFields = new Set<SelectionSetNode>();
+  readonly #inDepth = new Set<SelectionSetNode>();
+  readonly #inCost = new Set<SelectionSetNode>();
+
+  constructor(fragments: Fragments, limits: OperationLimits) {
+    this.#fragments = fragments;
+    this.#limits = limits;
+  }
+
+  /** The fields a selection set selects, through inline fragments and fragment spreads. */
+  fields(selectionSet: SelectionSetNode): FieldNode[] {
+    const known = this.#fields.get(selectionSet);
+    if (known) return known;
+    if (this.#inFields.has(selectionSet)) return [];
+    this.#inFields.add(selectionSet);
+    const fields: FieldNode[] = [];
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) fields.push(selection);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) fields.push(...this.fields(selection.selectionSet));
+      else {
+        const fragment = this.#fragments[selection.name.value];
+        if (fragment) fields.push(...this.fields(fragment.selectionSet));
+      }
+    }
+    this.#inFields.delete(selectionSet);
+    this.#fields.set(selectionSet, fields);
+    return fields;
+  }
+
+  depth(selectionSet: SelectionSetNode | undefined): number {
+    if (!selectionSet) return 0;
+    const known = this.#depth.get(selectionSet);
+    if (known !== undefined) return known;
+    if (this.#inDepth.has(selectionSet)) return 0;
+    this.#inDepth.add(selectionSet);
+    let deepest = 0;
+    for (const field of this.fields(selectionSet)) deepest = Math.max(deepest, this.depth(field.selectionSet));
+    this.#inDepth.delete(selectionSet);
+    this.#depth.set(selectionSet, 1 + deepest);
+    return 1 + deepest;
+  }
+
+  cost(selectionSet: SelectionSetNode, parent: GraphQLObjectType): number {
+    const byType = this.#cost.get(selectionSet) ?? new Map<string, number>();
+    this.#cost.set(selectionSet, byType);
+    const known = byType.get(parent.name);
+    if (known !== undefined) return known;
+    if (this.#inCost.has(selectionSet)) return 0;
+    this.#inCost.add(selectionSet);
+    let total = 0;
+    for (const field of this.fields(selectionSet)) {
+      const definition = parent.getFields()[field.name.value];
+      if (!definition) continue;
+      const child = getNamedType(definition.type);
+      const nested = field.selectionSet && isObjectType(child) ? this.cost(field.selectionSet, child) : 0;
+      total += pageSize(field, definition.type, this.#limits) * (1 + nested);
+    }
+    this.#inCost.delete(selectionSet);
+    byType.set(parent.name, total);
+    return total;
+  }
 }
 
 function pageSize(field: FieldNode, type: GraphQLOutputType, limits: OperationLimits): number {
@@ -61,52 +119,31 @@ function pageSize(field: FieldNode, type: GraphQLOutputType, limits: OperationLi
   return isListType(unwrapped) ? limits.defaultListSize : 1;
 }
 
-function cost(
-  selectionSet: SelectionSetNode,
-  parent: GraphQLObjectType,
-  fragments: Record<string, FragmentDefinitionNode>,
-  limits: OperationLimits,
-): number {
-  let total = 0;
-  for (const field of fieldsOf(selectionSet, fragments)) {
-    const definition = parent.getFields()[field.name.value];
-    if (!definition) continue;
-    const child = getNamedType(definition.type);
-    const nested = field.selectionSet && isObjectType(child) ? cost(field.selectionSet, child, fragments, limits) : 0;
-    // Connections carry their page size on the field with `first`; their edges are lists of 1 page.
-    total += pageSize(field, definition.type, limits) * (1 + nested);
-  }
-  return total;
-}
-
 /** The limits as graphql-js validation rules, so a refused operation never reaches a subgraph. */
 export function limitRules(limits: OperationLimits): ValidationRule[] {
-  const perOperation =
-    (check: (context: ValidationContext, fragments: Record<string, FragmentDefinitionNode>) => void): ValidationRule =>
-    (context): ASTVisitor => ({
-      Document(document) {
-        const fragments = Object.fromEntries(
-          document.definitions
-            .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-            .map((d) => [d.name.value, d]),
-        );
-        check(context, fragments);
-      },
-    });
-
-  return [
-    perOperation((context, fragments) => {
-      for (const op of context.getDocument().definitions) {
+  const shape: ValidationRule = (context: ValidationContext): ASTVisitor => ({
+    Document(document) {
+      const fragments: Fragments = Object.fromEntries(
+        document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+      );
+      const measure = new Measure(fragments, limits);
+      const schema = context.getSchema();
+      for (const op of document.definitions) {
         if (op.kind !== Kind.OPERATION_DEFINITION) continue;
-        const d = depth(op.selectionSet, fragments);
+        const d = measure.depth(op.selectionSet);
         if (d > limits.maxDepth) context.reportError(tooMuch('depth', limits.maxDepth, d, 'depth'));
-        const roots = fieldsOf(op.selectionSet, fragments).filter((f) => f.name.value !== '__typename').length;
+        const roots = measure.fields(op.selectionSet).filter((f) => f.name.value !== '__typename').length;
         if (roots > limits.maxRootFields) context.reportError(tooMuch('rootFields', limits.maxRootFields, roots, 'root field count'));
-        const root = op.operation === 'query' ? context.getSchema().getQueryType() : op.operation === 'mutation' ? context.getSchema().getMutationType() : context.getSchema().getSubscriptionType();
-        const c = root ? cost(op.selectionSet, root, fragments, limits) : 0;
+        const root =
+          op.operation === 'query' ? schema.getQueryType() : op.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+        const c = root ? measure.cost(op.selectionSet, root) : 0;
         if (c > limits.maxCost) context.reportError(tooMuch('cost', limits.maxCost, c, 'estimated cost'));
       }
-    }),
+    },
+  });
+
+  return [
+    shape,
     (context): ASTVisitor => {
       let aliases = 0;
       let directives = 0;

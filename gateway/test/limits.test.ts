@@ -1,0 +1,31 @@
+import { buildSchema, parse, specifiedRules, validate } from 'graphql';
+import { limitRules } from '../src/limits.ts';
+
+const schema = buildSchema(`
+  type User { id: ID! friends(first: Int): [User!]! best: User }
+  type Query { me: User users: [User!]! }
+`);
+const limits = { maxDepth: 10, maxAliases: 10, maxRootFields: 5, maxDirectives: 5, maxCost: 1000, defaultListSize: 10 };
+const check = (query: string) => validate(schema, parse(query), [...specifiedRules, ...limitRules(limits)]).map((e) => e.extensions?.limit ?? e.message);
+
+describe('operation limit rules', () => {
+  test('fragments that spread each other many times are measured in linear time', () => {
+    // Each level spreads the previous one twice: 2^30 expansions if measured naively.
+    const levels = Array.from({ length: 30 }, (_, i) =>
+      i === 0 ? 'fragment F0 on User { id }' : `fragment F${i} on User { best { ...F${i - 1} } friends { ...F${i - 1} } }`,
+    );
+    const started = performance.now();
+    const errors = check(`query { me { ...F29 } } ${levels.join(' ')}`);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(errors).toEqual(expect.arrayContaining(['depth', 'cost']));
+  });
+
+  test('a fragment cycle is reported by graphql-js, not looped on', () => {
+    const errors = check('query { me { ...A } } fragment A on User { best { ...B } } fragment B on User { best { ...A } }');
+    expect(errors.join(' ')).toMatch(/Cannot spread fragment/);
+  });
+
+  test('within limits, nothing is reported', () => {
+    expect(check('{ me { id friends(first: 5) { id } } }')).toEqual([]);
+  });
+});
