@@ -41,11 +41,20 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /** An express app with the settings and probes every Atrium service shares. */
-export function createServiceApp(checks: Record<string, ReadinessCheck>, logger: Logger, metrics: ServiceMetrics): express.Express {
+export function createServiceApp(
+  checks: Record<string, ReadinessCheck>,
+  logger: Logger,
+  metrics: ServiceMetrics,
+  /**
+   * Which proxies' X-Forwarded-For to believe for req.ip. Subgraphs believe private-network peers
+   * (the gateway); the gateway believes only what TRUST_PROXY names, so clients cannot pick their IP.
+   * @default 'loopback, linklocal, uniquelocal'
+   */
+  trustProxy: boolean | number | string = 'loopback, linklocal, uniquelocal',
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  // Services sit behind the gateway or an ingress; req.ip is then the client's address.
-  app.set('trust proxy', true);
+  app.set('trust proxy', trustProxy);
   mountProbes(app, checks, logger);
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

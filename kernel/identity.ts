@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Request } from 'express';
 import { accessTokenFrom, type Identity, type TokenVerifier } from './auth.ts';
 
@@ -9,5 +10,5 @@ export async function identityFromRequest(req: Request, verify: TokenVerifier): 
 
 /** The end user's address and device, as the gateway forwarded them. */
 export function clientFromRequest(req: Request): { ip: string | null; userAgent: string | null } {
-  return { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null };
+  return { ip: req.ip && isIP(req.ip) ? req.ip : null, userAgent: req.get('user-agent')?.slice(0, 512) ?? null };
 }

@@ -82,7 +82,7 @@ export async function start(
   });
   await server.start();
 
-  const app = createServiceApp(subgraphChecks(subgraphs), logger, metrics);
+  const app = createServiceApp(subgraphChecks(subgraphs), logger, metrics, config.TRUST_PROXY);
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Auth-Token', 'Retry-After'] }),

@@ -14,6 +14,14 @@ const schema = serviceEnv.extend({
     .transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : undefined)),
   /** Subgraph requests that take longer fail with a clear error instead of hanging the client. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /**
+   * Proxies in front of the gateway whose X-Forwarded-For is believed: a hop count (1 behind one
+   * ingress) or addresses/subnets. Unset: none, the socket's address is the client's.
+   */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? false : /^\d+$/.test(v) ? Number(v) : v)),
   /** Shared store for the APQ cache and rate limits; in-process when unset (npm start). */
   REDIS_URL: env.redisUrl.optional(),
   REDIS_PREFIX: z.string().default('atrium:'),

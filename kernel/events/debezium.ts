@@ -127,7 +127,12 @@ function parseJson(text: string | null): { ok: true; value: unknown } | { ok: fa
 export function decodeRecord(record: Pick<ChangeRecord, 'key' | 'value'>): Decoded {
   const key = parseJson(record.key);
   if (!key.ok) return { kind: 'invalid', reason: `key ${key.reason}` };
-  const keyRow = decodeRow(unwrap(key.value).payload, unwrap(key.value).schema);
+  let keyRow: Row | null;
+  try {
+    keyRow = decodeRow(unwrap(key.value).payload, unwrap(key.value).schema);
+  } catch (err) {
+    return { kind: 'invalid', reason: `key column value: ${(err as Error).message}` };
+  }
   if (record.value === null) return { kind: 'tombstone', key: keyRow };
   const value = parseJson(record.value);
   if (!value.ok) return { kind: 'invalid', reason: `value ${value.reason}` };

@@ -67,6 +67,12 @@ describe('decoding the published Debezium fixtures', () => {
     expect((await decode('transaction.begin.json')).kind).toBe('invalid');
     expect((await decode('outbox/routed.json')).kind).toBe('invalid');
     expect(decodeRecord({ key: null, value: '{not json' })).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/not JSON/) });
+    // A key whose column cannot be decoded is dead-lettered too, instead of stalling its partition.
+    const badKey = JSON.stringify({
+      schema: { type: 'struct', fields: [{ type: 'int64', field: 'at', name: 'io.debezium.time.MicroTimestamp' }] },
+      payload: { at: 'not a number' },
+    });
+    expect(decodeRecord({ key: badKey, value: null })).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/key column value/) });
   });
 });
 

@@ -68,6 +68,7 @@ export class Relay {
   #confirmed = '0/0';
   #keepalive: NodeJS.Timeout | undefined;
   #stopped = false;
+  #restarting = false;
   #database = '';
 
   constructor(opts: RelayOptions) {
@@ -101,12 +102,31 @@ export class Relay {
     this.#log.info({ slot: this.#opts.slot, tables: this.#opts.tables }, 'relay streaming');
   }
 
+  /** Reconnects from the slot until it works (or the relay is stopped): a relay that gives up lets WAL pile up. */
   async #restart(): Promise<void> {
+    if (this.#restarting) return;
+    this.#restarting = true;
+    try {
+      await this.#reconnect();
+    } finally {
+      this.#restarting = false;
+    }
+  }
+
+  async #reconnect(): Promise<void> {
     await this.#service?.stop().catch(() => {});
     clearInterval(this.#keepalive);
     this.#tx = undefined;
-    await new Promise((r) => setTimeout(r, 1000));
-    if (!this.#stopped) await this.start().catch((err: Error) => this.#log.error({ err: err.message }, 'relay restart failed'));
+    for (let attempt = 1, delay = 1000; !this.#stopped; attempt++, delay = Math.min(delay * 2, 30_000)) {
+      await new Promise((r) => setTimeout(r, delay));
+      if (this.#stopped) return;
+      try {
+        await this.start();
+        return;
+      } catch (err) {
+        this.#log.error({ err: (err as Error).message, attempt, nextInMs: Math.min(delay * 2, 30_000) }, 'relay restart failed; retrying');
+      }
+    }
   }
 
   async stop(): Promise<void> {

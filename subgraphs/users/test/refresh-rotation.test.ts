@@ -29,6 +29,20 @@ describe('refresh token rotation', () => {
     expect(after.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
+  test('knowing a session id is not enough to end it: forged refresh tokens and cookies are only refused', async () => {
+    const auth = await register(system, 'victim@example.com');
+    const rotated = (await system.client().ok<{ refreshSession: { refreshToken: string } }>(REFRESH, { t: auth.refreshToken })).refreshSession;
+    const sessionId = rotated.refreshToken.split('.')[0];
+    const forged = `${sessionId}.0.${'A'.repeat(43)}`; // an older generation, wrong secret
+    expect((await system.client().request(REFRESH, { t: forged })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const browser = system.client();
+    browser.cookies.set('atrium_refresh', `${sessionId}.1.${'B'.repeat(43)}`);
+    await browser.ok('mutation { logout }');
+    // The victim's session survived both: its current token still refreshes.
+    const next = await system.client().request(REFRESH, { t: rotated.refreshToken });
+    expect(next.errors).toBeUndefined();
+  });
+
   test('tokens that are not ours never reach the database as a cast error', async () => {
     for (const t of ['', 'abc', 'x.y.z', `${'0'.repeat(36)}.1.${'a'.repeat(43)}`]) {
       const result = await system.client().request(REFRESH, { t });

@@ -4,7 +4,7 @@ import { User } from '../user/user.entity.ts';
 
 /**
  * One signed-in device. Its refresh token is `<id>.<generation>.<secret>`: only the sha256 of the
- * current secret is kept, and a token of an older generation is a replay, which revokes the session.
+ * current (and previous) secret is kept; presenting the previous one is a replay, which revokes the session.
  */
 export const SessionSchema = defineEntity({
   name: 'Session',
@@ -13,6 +13,8 @@ export const SessionSchema = defineEntity({
     id: p.uuid().primary().onCreate(() => randomUUID()),
     user: () => p.manyToOne(User).deleteRule('cascade').index(),
     refreshHash: p.string().hidden(),
+    /** The generation before: a token that matches it is a proven replay, not just a guess. */
+    previousRefreshHash: p.string().nullable().hidden(),
     generation: p.integer().default(0),
     userAgent: p.string().length(512).nullable(),
     ip: p.string().length(64).nullable(),

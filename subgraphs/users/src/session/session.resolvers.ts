@@ -11,7 +11,7 @@ import { verifySecondFactor } from '../mfa/mfa.service.ts';
 import { User } from '../user/user.entity.ts';
 import { currentUser } from './current-user.ts';
 import { Session } from './session.entity.ts';
-import { revokeSessions, rotateSession, startSession } from './session.service.ts';
+import { revokeSessions, rotateSession, sessionOfRefreshToken, startSession } from './session.service.ts';
 
 const LoginInput = z.object({
   email: fields.email,
@@ -54,7 +54,7 @@ const Mutation: MutationResolvers<UsersContext> = {
 
     const user = await ctx.em.findOne(User, { email: input.email });
     // Unknown email and wrong password answer identically, after the same bcrypt work.
-    if (!(await verifyPassword(input.password, user?.passwordHash)) || !user) {
+    if (!(await verifyPassword(input.password, user?.passwordHash, ctx.deps.config.BCRYPT_COST)) || !user) {
       await throttle.fail();
       throw unauthenticated('Invalid email or password');
     }
@@ -82,9 +82,9 @@ const Mutation: MutationResolvers<UsersContext> = {
       await revokeSessions(ctx.em, { id: ctx.identity.sessionId, user: ctx.identity.userId }, 'logout');
       return true;
     }
-    // An expired access token must not keep a browser from signing out: the refresh cookie names the session.
-    const sessionId = ctx.refreshCookie?.split('.')[0];
-    if (sessionId && isUuid(sessionId)) await revokeSessions(ctx.em, { id: sessionId }, 'logout');
+    // An expired access token must not keep a browser from signing out: its refresh cookie, checked, names the session.
+    const session = ctx.refreshCookie ? await sessionOfRefreshToken(ctx, ctx.refreshCookie) : null;
+    if (session) await revokeSessions(ctx.em, { id: session.id }, 'logout');
     return true;
   },
 

@@ -67,12 +67,16 @@ export async function rotateSession(ctx: UsersContext, raw: string): Promise<Aut
   if (!session?.isActive()) throw unauthenticated('Session has ended; sign in again');
   const user = session.user;
 
-  if (token.generation < session.generation) {
+  const digest = sha256(token.secret);
+  // Only a token proven to be the previous one revokes: a guessed or forged token must not end a session.
+  const replayed =
+    token.generation === session.generation - 1 && !!session.previousRefreshHash && sameDigest(digest, session.previousRefreshHash);
+  if (replayed) {
     await revokeSessions(ctx.em, { id: session.id }, 'refresh_reuse');
     ctx.deps.logger.warn({ userId: user.id, sessionId: session.id }, 'refresh token replayed; session revoked');
     throw unauthenticated('Refresh token was already used; the session has been ended');
   }
-  if (token.generation !== session.generation || !sameDigest(sha256(token.secret), session.refreshHash)) {
+  if (token.generation !== session.generation || !sameDigest(digest, session.refreshHash)) {
     throw unauthenticated('Invalid refresh token');
   }
   if (user.disabledAt) {
@@ -84,7 +88,7 @@ export async function rotateSession(ctx: UsersContext, raw: string): Promise<Aut
   const swapped = await ctx.em.nativeUpdate(
     Session,
     { id: session.id, generation: token.generation, revokedAt: null },
-    { generation: token.generation + 1, refreshHash: sha256(secret), lastUsedAt: new Date() },
+    { generation: token.generation + 1, refreshHash: sha256(secret), previousRefreshHash: session.refreshHash, lastUsedAt: new Date() },
   );
   if (swapped !== 1) {
     await revokeSessions(ctx.em, { id: session.id }, 'refresh_reuse');
@@ -92,6 +96,14 @@ export async function rotateSession(ctx: UsersContext, raw: string): Promise<Aut
   }
   session.generation = token.generation + 1;
   return issueTokens(ctx, user, session, secret);
+}
+
+/** The live session a refresh token currently opens, or null: the secret is checked, not just the id. */
+export async function sessionOfRefreshToken(ctx: UsersContext, raw: string): Promise<Session | null> {
+  const token = parseRefreshToken(raw);
+  const session = token ? await ctx.em.findOne(Session, { id: token.sessionId }) : null;
+  if (!token || !session?.isActive() || token.generation !== session.generation) return null;
+  return sameDigest(sha256(token.secret), session.refreshHash) ? session : null;
 }
 
 /** Ends the matching live sessions; returns how many ended. */
