@@ -60,6 +60,20 @@ describe('registration through the gateway', () => {
     expect((await system.lastMailTo('taken@example.com')).subject).toMatch(/tried to register/);
   });
 
+  test('a second request with another password cannot take over a pending registration', async () => {
+    const client = system.client();
+    await client.ok(REQUEST, { input: { email: 'owner@example.com', password: 'owner password' } });
+    await system.users.deps.kv.del('registration:cooldown:owner@example.com');
+    await client.ok(REQUEST, { input: { email: 'owner@example.com', password: 'attacker password' } });
+    expect((await system.lastMailTo('owner@example.com')).subject).toMatch(/already pending/);
+    const code = /\b(\d{6})\b/.exec((await system.mails()).filter((m) => m.to === 'owner@example.com')[0]!.text)![1];
+    await client.ok(CONFIRM, { input: { email: 'owner@example.com', code } });
+    const asOwner = await client.request('mutation { login(input: {email: "owner@example.com", password: "owner password"}) { expiresIn } }');
+    expect(asOwner.errors).toBeUndefined();
+    const asAttacker = await client.request('mutation { login(input: {email: "owner@example.com", password: "attacker password"}) { expiresIn } }');
+    expect(codeOf(asAttacker)).toBe('UNAUTHENTICATED');
+  });
+
   test('bad input names each bad field', async () => {
     const result = await system.client().request(REQUEST, { input: { email: 'not-an-email', password: 'short' } });
     expect(codeOf(result)).toBe('BAD_USER_INPUT');

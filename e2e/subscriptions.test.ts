@@ -120,6 +120,35 @@ describe('instance events over graphql-ws through the gateway', () => {
     expect(benWatcher.results).toEqual([]);
   });
 
+  test('the operation limits of HTTP hold over the socket too', async () => {
+    let selection = 'id';
+    for (let i = 0; i < 7; i++) selection = `owner { instances { ${selection} } }`;
+    const deep = probe(ann.accessToken).subscribe(`subscription { instanceEvents { instance { ${selection} } } }`);
+    await deep.until((r) => r.length > 0);
+    expect(deep.results[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit: 'depth' });
+  });
+
+  test('a socket authenticated by cookie from a foreign origin is refused', async () => {
+    const { createClient } = await import('graphql-ws');
+    const WebSocket = (await import('ws')).default;
+    let closed: { code: number } | undefined;
+    const client = createClient({
+      url: system.gatewayUrl.replace(/^http/, 'ws'),
+      retryAttempts: 0,
+      webSocketImpl: class extends WebSocket {
+        constructor(url: string, protocols: string[]) {
+          super(url, protocols, { headers: { cookie: `atrium_access=${ann.accessToken}`, origin: 'https://evil.example' } });
+        }
+      },
+      on: { closed: (e) => (closed = e as { code: number }) },
+    });
+    await new Promise<void>((resolve) => {
+      client.subscribe({ query: 'subscription { instanceEvents { type } }' }, { next() {}, error: () => resolve(), complete: () => resolve() });
+    });
+    expect(closed?.code).toBe(4403);
+    await client.dispose();
+  });
+
   test('a subscription without a token answers UNAUTHENTICATED; a bad token is refused at connect', async () => {
     const anonymous = probe().subscribe(EVENTS);
     await anonymous.until((r) => r.length > 0);

@@ -108,6 +108,8 @@ export async function start(
     verify,
     apollo: server,
     metrics,
+    limits: { rules: limitRules(config.limits), maxTokens: config.MAX_TOKENS, maxPayloadBytes: config.MAX_BODY_BYTES },
+    allowedOrigins: config.corsOrigins,
     logger,
   });
   logger.info({ url: `${http.url}/graphql`, subgraphs }, 'gateway listening');

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
-import { type ExecutionResult, GraphQLError, parse, print, validate } from 'graphql';
+import { type ExecutionResult, GraphQLError, parse, print, specifiedRules, type ValidationRule, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { accessTokenFrom, readCookie, REFRESH_COOKIE, type Identity, type TokenVerifier } from '../../../kernel/auth.ts';
@@ -56,10 +56,16 @@ export function serveGatewaySubscriptions(opts: {
   verify: TokenVerifier;
   apollo: ApolloServer<GatewayContext>;
   metrics: ServiceMetrics;
+  /** The same operation limits as HTTP: validation rules, parser tokens and message size. */
+  limits: { rules: ValidationRule[]; maxTokens: number; maxPayloadBytes: number };
+  /** Browser origins allowed to open a socket authenticated by cookie (the cookie is sent cross-site otherwise). */
+  allowedOrigins: (string | RegExp)[];
   logger: Logger;
 }) {
   const log = opts.logger.child({ component: 'subscriptions' });
-  const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql' });
+  const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: opts.limits.maxPayloadBytes });
+  const originAllowed = (origin: string | undefined) =>
+    !origin || opts.allowedOrigins.some((o) => (typeof o === 'string' ? o === origin : o.test(origin)));
   wss.on('connection', (socket) => {
     opts.metrics.wsConnections.inc();
     socket.once('close', () => opts.metrics.wsConnections.dec());
@@ -77,6 +83,11 @@ export function serveGatewaySubscriptions(opts: {
           cookie: headers.cookie,
         });
         let identity: Identity | null = null;
+        // A cookie rides along on any site's socket; only allowed origins may use it (CSRF on WebSockets).
+        if (found?.source === 'cookie' && !originAllowed(headers.origin)) {
+          ctx.extra.socket.close(4403, 'FORBIDDEN: origin not allowed to use the auth cookie');
+          return false;
+        }
         if (found) {
           try {
             identity = await opts.verify(found.token);
@@ -107,12 +118,12 @@ export function serveGatewaySubscriptions(opts: {
         const { planner } = opts.deps();
         let document: ReturnType<typeof parse>;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: opts.limits.maxTokens });
         } catch (err) {
           return [new GraphQLError((err as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })];
         }
-        const errors = validate(planner.schema, document);
-        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } }));
+        const errors = validate(planner.schema, document, [...specifiedRules, ...opts.limits.rules]);
+        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } }));
         return {
           schema: planner.schema,
           document,

@@ -4,6 +4,7 @@ import type { SubscriptionResolvers } from '../__generated__/resolvers-types.ts'
 import type { InstancesContext } from '../context.ts';
 import type { Instance } from '../instance/instance.entity.ts';
 import { isAdmin } from '../instance/access.ts';
+import { createLoaders } from '../loaders.ts';
 import { KnowledgeBase } from '../knowledge-base/knowledge-base.entity.ts';
 import type { KnowledgeBaseEntry } from '../knowledge-base/knowledge-base-entry.entity.ts';
 import { ENTRY_EVENTS, type EntryEventMessage, INSTANCE_EVENTS, type InstanceEventMessage } from './instance-events.ts';
@@ -26,6 +27,15 @@ async function ownerOfKnowledgeBase(ctx: InstancesContext, knowledgeBaseId: stri
   return owner;
 }
 
+/**
+ * A subscription's context lives as long as its socket; each event gets a fresh EntityManager and
+ * loaders, so counts and rows it reads are current, not cached from the first event.
+ */
+function freshReads(ctx: InstancesContext): void {
+  ctx.em = ctx.deps.orm.em.fork();
+  ctx.loaders = createLoaders(ctx.em);
+}
+
 const Subscription: SubscriptionResolvers<InstancesContext> = {
   instanceEvents: {
     subscribe: withFilter<InstanceEventMessage, { instanceId?: string | null }, InstancesContext>(
@@ -36,7 +46,9 @@ const Subscription: SubscriptionResolvers<InstancesContext> = {
       (event, args, ctx) =>
         Boolean(event && ctx && mayWatch(ctx, event.ownerId, event.instanceId, args?.instanceId)),
     ) as never,
-    resolve: (event: InstanceEventMessage) => ({
+    resolve: (event: InstanceEventMessage, _args: unknown, ctx: InstancesContext) => {
+      freshReads(ctx);
+      return {
       type: event.type,
       instanceId: event.instanceId,
       // The row as the change left it: resolvers of Instance read the same fields an entity has.
@@ -44,7 +56,8 @@ const Subscription: SubscriptionResolvers<InstancesContext> = {
       changedFields: event.changedFields,
       occurredAt: new Date(event.occurredAt),
       sequence: event.position.sequence,
-    }),
+      };
+    },
   },
   knowledgeBaseEntryEvents: {
     subscribe: withFilter<EntryEventMessage, { instanceId?: string | null }, InstancesContext>(
@@ -57,14 +70,17 @@ const Subscription: SubscriptionResolvers<InstancesContext> = {
         return Boolean(owner && ctx && mayWatch(ctx, owner.ownerId, owner.instanceId, args?.instanceId));
       },
     ) as never,
-    resolve: async (event: EntryEventMessage) => ({
+    resolve: async (event: EntryEventMessage, _args: unknown, ctx: InstancesContext) => {
+      freshReads(ctx);
+      return {
       type: event.type,
       instanceId: knowledgeBaseOwners.get(event.knowledgeBaseId)?.instanceId ?? '',
       entryId: event.entryId,
       entry: event.entry as unknown as KnowledgeBaseEntry | null,
       occurredAt: new Date(event.occurredAt),
       sequence: event.position.sequence,
-    }),
+      };
+    },
   },
 };
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { badInput, conflict, rateLimited } from '../../../../kernel/errors.ts';
 import { fields, parseInput } from '../../../../kernel/validation.ts';
 import type { MutationResolvers } from '../__generated__/resolvers-types.ts';
-import { hashPassword } from '../auth/password.ts';
+import { hashPassword, verifyPassword } from '../auth/password.ts';
 import { sameDigest, sha256 } from '../auth/tokens.ts';
 import type { UsersContext } from '../context.ts';
 import { startSession } from '../session/session.service.ts';
@@ -49,10 +49,22 @@ export const registrationResolvers: { Mutation: MutationResolvers<UsersContext> 
         });
         return true;
       }
+      // A pending registration keeps the password it was started with: a second request for the same
+      // email with another password must not swap it in and ride on the owner's mailed code.
+      const stored = await kv.get(key.pending);
+      const previous = stored ? (JSON.parse(stored) as PendingRegistration) : undefined;
+      if (previous && !(await verifyPassword(input.password, previous.passwordHash))) {
+        await mailer.send({
+          to: input.email,
+          subject: 'A registration with your email is already pending',
+          text: 'Someone asked again to register this email with a different password. If that was you, use the code you already received, or wait for it to expire and start over.',
+        });
+        return true;
+      }
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
       const pending: PendingRegistration = {
-        passwordHash: await hashPassword(input.password, config.BCRYPT_COST),
-        name: input.name,
+        passwordHash: previous?.passwordHash ?? (await hashPassword(input.password, config.BCRYPT_COST)),
+        name: previous?.name ?? input.name,
         codeHash: sha256(code),
       };
       await kv.set(key.pending, JSON.stringify(pending), { ttlSeconds: config.REGISTRATION_CODE_TTL });
