@@ -85,8 +85,11 @@ describe('administration', () => {
       { id: bob.user.id },
     );
     expect(revoked.revokeRole.roles).toEqual(['user']);
-    // A token minted while bob was admin still says so; the users subgraph checks the database.
-    expect(codeOf(await system.client({ token: fresh.accessToken }).request(USERS))).toBe('FORBIDDEN');
+    // Losing a role ends the user's sessions: the token minted while bob was admin is refused at the
+    // edge at once, in every subgraph, not only where the users subgraph checks its database.
+    expect(codeOf(await system.client({ token: fresh.accessToken }).request(USERS))).toBe('UNAUTHENTICATED');
+    const createAgent = 'mutation { createAgent(input: {slug: "sneaky", name: "S", description: "d", category: "c"}) { id } }';
+    expect(codeOf(await system.client({ token: fresh.accessToken }).request(createAgent))).toBe('UNAUTHENTICATED');
   });
 
   test('an admin cannot disable themselves or drop their own admin role', async () => {

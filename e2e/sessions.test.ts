@@ -68,6 +68,10 @@ describe('sign-in and sessions through the gateway', () => {
 
     expect(await system.client({ token: laptop }).ok('mutation { logout }')).toEqual({ logout: true });
     expect(codeOf(await system.client({ token: laptop }).request('{ me { id } }'))).toBe('UNAUTHENTICATED');
+    // Refused at the edge too, for fields no users-subgraph check would see.
+    const signedOut = await system.client({ token: laptop }).request('{ agents { id } }');
+    expect(signedOut.status).toBe(401);
+    expect(codeOf(signedOut)).toBe('UNAUTHENTICATED');
     expect((await system.client({ token: phone }).ok<{ me: { email: string } }>('{ me { email } }')).me.email).toBe('sam@example.com');
   });
 

@@ -89,7 +89,7 @@ export async function start(
     express.json({ limit: config.MAX_BODY_BYTES }),
     limitBatches(config.MAX_BATCH),
     enforceSafelist(safelist),
-    expressMiddleware(server, { context: ({ req, res }) => authenticate(req, res, verify, apiKeys) }),
+    expressMiddleware(server, { context: ({ req, res }) => authenticate(req, res, verify, apiKeys, kv) }),
     bodyErrors(config.MAX_BODY_BYTES),
   );
   const http = await listen(app, config.PORT);

@@ -3,6 +3,8 @@ import type { Request, Response } from 'express';
 import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
 import { accessTokenFrom, type Identity, readCookie, REFRESH_COOKIE, type TokenVerifier } from '../../kernel/auth.ts';
 import { clientFromRequest } from '../../kernel/identity.ts';
+import type { KeyValueStore } from '../../kernel/kv/index.ts';
+import { isRevoked } from '../../kernel/revocation.ts';
 import type { GatewayContext } from './context.ts';
 
 /**
@@ -28,6 +30,7 @@ export async function authenticate(
   res: Response,
   verify: TokenVerifier,
   apiKeys: (key: string) => Promise<Identity>,
+  kv: KeyValueStore,
 ): Promise<GatewayContext> {
   const apiKey = req.get('x-api-key');
   const found = apiKey ? undefined : accessTokenFrom(req.headers);
@@ -36,6 +39,10 @@ export async function authenticate(
   if (apiKey || found) {
     try {
       identity = apiKey ? await apiKeys(apiKey) : await verify((found as { token: string }).token);
+      if (await isRevoked(kv, identity.sessionId)) {
+        identity = null;
+        throw new GraphQLError(apiKey ? 'API key revoked' : 'Session has ended; sign in again');
+      }
     } catch (err) {
       authError = err instanceof GraphQLError ? err : new GraphQLError('Invalid credentials');
     }

@@ -74,7 +74,7 @@ const Mutation: MutationResolvers<UsersContext> = {
     const user = await findUser(ctx, args.id);
     user.disabledAt ??= new Date();
     await ctx.em.flush();
-    const ended = await revokeSessions(ctx.em, { user: user.id }, 'account_disabled');
+    const ended = await revokeSessions(ctx, { user: user.id }, 'account_disabled');
     ctx.deps.logger.info({ adminId: admin.id, userId: user.id, sessionsEnded: ended }, 'account disabled');
     return user;
   },
@@ -107,6 +107,8 @@ const Mutation: MutationResolvers<UsersContext> = {
     const user = await findUser(ctx, args.userId);
     user.roles = user.roles.filter((r) => r !== role);
     await ctx.em.flush();
+    // Tokens carry roles: the user signs in again rather than keep a lost role for 15 minutes.
+    await revokeSessions(ctx, { user: user.id }, 'roles_changed');
     ctx.deps.logger.info({ adminId: admin.id, userId: user.id, role }, 'role revoked');
     return user;
   },

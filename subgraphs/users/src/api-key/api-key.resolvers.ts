@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { conflict, notFound } from '../../../../kernel/errors.ts';
+import { markRevoked } from '../../../../kernel/revocation.ts';
 import { isUuid, parseInput } from '../../../../kernel/validation.ts';
 import type { MutationResolvers, QueryResolvers } from '../__generated__/resolvers-types.ts';
 import { sha256 } from '../auth/tokens.ts';
@@ -38,6 +39,7 @@ const Mutation: MutationResolvers<UsersContext> = {
       ? await ctx.em.nativeUpdate(ApiKey, { id: args.id, user, revokedAt: null }, { revokedAt: new Date() })
       : 0;
     if (!revoked) throw notFound('API key');
+    await markRevoked(ctx.deps.kv, [args.id], ctx.deps.config.API_KEY_TOKEN_TTL);
     ctx.deps.logger.info({ userId: user.id, apiKeyId: args.id }, 'API key revoked');
     return args.id;
   },

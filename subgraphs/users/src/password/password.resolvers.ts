@@ -30,7 +30,7 @@ export const passwordResolvers: { Mutation: MutationResolvers<UsersContext> } = 
       }
       user.passwordHash = await hashPassword(input.newPassword, config.BCRYPT_COST);
       await ctx.em.flush();
-      await revokeSessions(ctx.em, { user: user.id, ...(session ? { excludeId: session.id } : {}) }, 'password_changed');
+      await revokeSessions(ctx, { user: user.id, ...(session ? { excludeId: session.id } : {}) }, 'password_changed');
       return true;
     },
 
@@ -59,7 +59,7 @@ export const passwordResolvers: { Mutation: MutationResolvers<UsersContext> } = 
       if (!user) throw badInput([{ path: 'input.token', message: 'is invalid, used or expired' }]);
       user.passwordHash = await hashPassword(input.newPassword, config.BCRYPT_COST);
       await ctx.em.flush();
-      await revokeSessions(ctx.em, { user: user.id }, 'password_reset');
+      await revokeSessions(ctx, { user: user.id }, 'password_reset');
       ctx.deps.logger.info({ userId: user.id }, 'password reset');
       return true;
     },

@@ -79,25 +79,25 @@ const Mutation: MutationResolvers<UsersContext> = {
   async logout(_root, _args, ctx) {
     clearAuthCookies(ctx.res, ctx.deps.config.cookieSecure);
     if (ctx.identity) {
-      await revokeSessions(ctx.em, { id: ctx.identity.sessionId, user: ctx.identity.userId }, 'logout');
+      await revokeSessions(ctx, { id: ctx.identity.sessionId, user: ctx.identity.userId }, 'logout');
       return true;
     }
     // An expired access token must not keep a browser from signing out: its refresh cookie, checked, names the session.
     const session = ctx.refreshCookie ? await sessionOfRefreshToken(ctx, ctx.refreshCookie) : null;
-    if (session) await revokeSessions(ctx.em, { id: session.id }, 'logout');
+    if (session) await revokeSessions(ctx, { id: session.id }, 'logout');
     return true;
   },
 
   async logoutEverywhere(_root, _args, ctx) {
     const { user } = await currentUser(ctx);
     clearAuthCookies(ctx.res, ctx.deps.config.cookieSecure);
-    return revokeSessions(ctx.em, { user: user.id }, 'logout_everywhere');
+    return revokeSessions(ctx, { user: user.id }, 'logout_everywhere');
   },
 
   async revokeSession(_root, args, ctx) {
     const { user } = await currentUser(ctx);
     if (!isUuid(args.id)) throw notFound('Session');
-    const ended = await revokeSessions(ctx.em, { id: args.id, user: user.id }, 'revoked_by_user');
+    const ended = await revokeSessions(ctx, { id: args.id, user: user.id }, 'revoked_by_user');
     if (ended === 0) throw notFound('Session');
     return true;
   },

@@ -1,5 +1,5 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { unauthenticated } from '../../../../kernel/errors.ts';
+import { markRevoked } from '../../../../kernel/revocation.ts';
 import { setAuthCookies } from '../auth/cookies.ts';
 import { formatRefreshToken, newRefreshSecret, parseRefreshToken, sameDigest, sha256, signAccessToken } from '../auth/tokens.ts';
 import type { UsersContext } from '../context.ts';
@@ -72,7 +72,7 @@ export async function rotateSession(ctx: UsersContext, raw: string): Promise<Aut
   const replayed =
     token.generation === session.generation - 1 && !!session.previousRefreshHash && sameDigest(digest, session.previousRefreshHash);
   if (replayed) {
-    await revokeSessions(ctx.em, { id: session.id }, 'refresh_reuse');
+    await revokeSessions(ctx, { id: session.id }, 'refresh_reuse');
     ctx.deps.logger.warn({ userId: user.id, sessionId: session.id }, 'refresh token replayed; session revoked');
     throw unauthenticated('Refresh token was already used; the session has been ended');
   }
@@ -80,7 +80,7 @@ export async function rotateSession(ctx: UsersContext, raw: string): Promise<Aut
     throw unauthenticated('Invalid refresh token');
   }
   if (user.disabledAt) {
-    await revokeSessions(ctx.em, { id: session.id }, 'account_disabled');
+    await revokeSessions(ctx, { id: session.id }, 'account_disabled');
     throw unauthenticated('Session has ended; sign in again');
   }
 
@@ -91,7 +91,7 @@ export async function rotateSession(ctx: UsersContext, raw: string): Promise<Aut
     { generation: token.generation + 1, refreshHash: sha256(secret), previousRefreshHash: session.refreshHash, lastUsedAt: new Date() },
   );
   if (swapped !== 1) {
-    await revokeSessions(ctx.em, { id: session.id }, 'refresh_reuse');
+    await revokeSessions(ctx, { id: session.id }, 'refresh_reuse');
     throw unauthenticated('Refresh token was already used; the session has been ended');
   }
   session.generation = token.generation + 1;
@@ -106,13 +106,16 @@ export async function sessionOfRefreshToken(ctx: UsersContext, raw: string): Pro
   return sameDigest(sha256(token.secret), session.refreshHash) ? session : null;
 }
 
-/** Ends the matching live sessions; returns how many ended. */
-export function revokeSessions(
-  em: EntityManager,
+/**
+ * Ends the matching live sessions and tells the gateway (through the shared store), so their
+ * access tokens stop working everywhere at once; returns how many ended.
+ */
+export async function revokeSessions(
+  ctx: UsersContext,
   where: { id?: string; user?: string; excludeId?: string },
   reason: string,
 ): Promise<number> {
-  return em.nativeUpdate(
+  const live = await ctx.em.find(
     Session,
     {
       ...(where.id ? { id: where.id } : {}),
@@ -120,6 +123,11 @@ export function revokeSessions(
       ...(where.excludeId ? { id: { $ne: where.excludeId } } : {}),
       revokedAt: null,
     },
-    { revokedAt: new Date(), revokedReason: reason },
+    { fields: ['id'] },
   );
+  if (!live.length) return 0;
+  const ids = live.map((s) => s.id);
+  const ended = await ctx.em.nativeUpdate(Session, { id: { $in: ids }, revokedAt: null }, { revokedAt: new Date(), revokedReason: reason });
+  await markRevoked(ctx.deps.kv, ids, ctx.deps.config.ACCESS_TOKEN_TTL);
+  return ended;
 }
