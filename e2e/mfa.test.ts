@@ -49,10 +49,12 @@ describe('two-factor authentication with TOTP', () => {
     expect(codeOf(await login(system, 'mia@example.com', 'wrong password'))).toBe('UNAUTHENTICATED');
   });
 
-  test('sign-in with a current TOTP code succeeds', async () => {
-    const result = await login(system, 'mia@example.com', 'mia password 1', await totpFor(secret));
+  test('sign-in with a current TOTP code succeeds, and the same code cannot be used twice', async () => {
+    const code = await totpFor(secret);
+    const result = await login(system, 'mia@example.com', 'mia password 1', code);
     expect(result.errors).toBeUndefined();
     expect(result.data?.login.user.mfaEnabled).toBe(true);
+    expect(codeOf(await login(system, 'mia@example.com', 'mia password 1', code))).toBe('UNAUTHENTICATED');
   });
 
   test('a recovery code signs in exactly once', async () => {

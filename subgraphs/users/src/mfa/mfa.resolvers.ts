@@ -59,7 +59,7 @@ export const mfaResolvers: { Mutation: MutationResolvers<UsersContext> } = {
         await throttle.fail(user.id);
         throw badInput([{ path: 'input.password', message: 'is incorrect' }]);
       }
-      if (!(await verifySecondFactor(ctx.em, user, input.code))) {
+      if (!(await verifySecondFactor(ctx.em, ctx.deps.kv, user, input.code))) {
         await throttle.fail(user.id);
         throw wrongCode('input.code');
       }

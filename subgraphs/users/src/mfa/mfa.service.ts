@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { verify } from 'otplib';
+import type { KeyValueStore } from '../../../../kernel/kv/index.ts';
 import { sha256 } from '../auth/tokens.ts';
 import type { User } from '../user/user.entity.ts';
 import { RecoveryCode } from './recovery-code.entity.ts';
@@ -45,9 +46,14 @@ async function useRecoveryCode(em: EntityManager, user: User, code: string): Pro
   return used === 1;
 }
 
-/** The second factor of a confirmed enrolment: a TOTP code, or else an unused recovery code. */
-export async function verifySecondFactor(em: EntityManager, user: User, code: string): Promise<boolean> {
+/**
+ * The second factor of a confirmed enrolment: a TOTP code (each accepted at most once, so one seen
+ * over a shoulder or in a log cannot be replayed within its window), or else an unused recovery code.
+ */
+export async function verifySecondFactor(em: EntityManager, kv: KeyValueStore, user: User, code: string): Promise<boolean> {
   const trimmed = code.trim();
-  if (user.mfaSecret && (await verifyTotp(user.mfaSecret, trimmed))) return true;
+  if (user.mfaSecret && (await verifyTotp(user.mfaSecret, trimmed))) {
+    return kv.set(`totp-used:${user.id}:${trimmed}`, '1', { ttlSeconds: 120, onlyIfAbsent: true });
+  }
   return RECOVERY_SHAPE.test(trimmed) && useRecoveryCode(em, user, trimmed);
 }
