@@ -82,7 +82,8 @@ export async function start(
   });
   await server.start();
 
-  const app = createServiceApp(subgraphChecks(subgraphs), logger, metrics, config.TRUST_PROXY);
+  // Ready when every subgraph answers and the shared store (APQ, rate limits, revocations) does.
+  const app = createServiceApp({ ...subgraphChecks(subgraphs), store: () => kv.ping() }, logger, metrics, config.TRUST_PROXY);
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Auth-Token', 'Retry-After'] }),

@@ -61,7 +61,7 @@ describe('the gateway on a supergraph given with --supergraph', () => {
       expect(await viaGet.json()).toEqual({ data: { greeting: { text: 'Hello, Bo' } } });
       const base = gateway.url.replace(/\/graphql$/, '');
       expect((await fetch(`${base}/health`)).status).toBe(200);
-      expect(await (await fetch(`${base}/ready`)).json()).toEqual({ status: 'ready', checks: { toy: 'ok' } });
+      expect(await (await fetch(`${base}/ready`)).json()).toEqual({ status: 'ready', checks: { toy: 'ok', store: 'ok' } });
     });
   });
 
@@ -86,7 +86,7 @@ describe('the gateway on a supergraph given with --supergraph', () => {
     await withGateway({ SUBGRAPH_TOY_URL: 'http://127.0.0.1:1/graphql' }, async (gateway) => {
       const ready = await fetch(gateway.url.replace(/\/graphql$/, '/ready'));
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toEqual({ status: 'not ready', checks: { toy: 'failing' } });
+      expect(await ready.json()).toEqual({ status: 'not ready', checks: { toy: 'failing', store: 'ok' } });
       // A subgraph that is down is an internal fault: generic text, no address or stack for the client.
       const body = (await (await post(gateway.url, '{ greeting(name: "x") { text } }')).json()) as { errors: any[] };
       expect(body.errors[0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
