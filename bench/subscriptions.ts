@@ -20,7 +20,7 @@ const BURST_CHANGES = Number(process.env.BENCH_BURST ?? 100);
 await globalSetup();
 /** `kafka` (default): the production path through the broker; `in-process`: npm start's path without one. */
 const cdc = process.env.BENCH_CDC === 'in-process' ? 'in-process' : 'kafka';
-const system = await startSystem({ LOG_LEVEL: 'silent' }, { cdc });
+const system = await startSystem({ LOG_LEVEL: 'silent', ACCESS_TOKEN_TTL: '3600' }, { cdc });
 const owner = await register(system, 'bench@example.com');
 const em = system.catalog.deps.orm.em.fork();
 const agent = em.create(Agent, { slug: 'bench', name: 'Bench agent', description: 'd', category: 'c' });
@@ -34,6 +34,25 @@ const instanceId = createInstance.id;
 const db = new pg.Pool({ connectionString: system.instances.deps.config.DATABASE_URL, max: 4 });
 const change = (title: string) => db.query('update instances.instance set title = $2, updated_at = now() where id = $1', [instanceId, title]);
 const QUERY = 'subscription($id: ID) { instanceEvents(instanceId: $id) { type instance { title agent { name } } } }';
+/**
+ * `same` (default): every subscriber is a connection of the owner, as one person's tabs and devices.
+ * `distinct`: every subscriber is its own admin account (admins may watch any instance), so the
+ * gateway resolves every delivery separately.
+ */
+const accounts = process.env.BENCH_ACCOUNTS === 'distinct' ? 'distinct' : 'same';
+const tokens: string[] = [];
+async function tokenFor(i: number): Promise<string> {
+  if (accounts === 'same') return owner.accessToken;
+  while (tokens.length <= i) {
+    const email = `watcher${tokens.length}@example.com`;
+    await system.createUser(email, 'watcher password', { admin: true });
+    const { login } = await system.client().ok<{ login: { accessToken: string } }>(
+      `mutation { login(input: {email: "${email}", password: "watcher password"}) { accessToken } }`,
+    );
+    tokens.push(login.accessToken);
+  }
+  return tokens[i] as string;
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
@@ -41,14 +60,17 @@ function percentile(sorted: number[], p: number): number {
 
 const rows: string[] = [];
 for (const n of counts) {
-  const probes = Array.from({ length: n }, () => new SubscriptionProbe(system.gatewayUrl, { token: owner.accessToken }).subscribe(QUERY, { id: instanceId }));
+  const probes: SubscriptionProbe[] = [];
+  for (let i = 0; i < n; i++) {
+    probes.push(new SubscriptionProbe(system.gatewayUrl, { token: await tokenFor(i) }).subscribe(QUERY, { id: instanceId }));
+  }
   // Every subscriber must be live before measuring: poke until each has seen an event.
   await untilLive(probes[0] as SubscriptionProbe, () => change(`warm ${Date.now()}`), 60_000);
   for (const p of probes) await untilLive(p, () => change(`warm ${Date.now()}`), 60_000);
   for (const p of probes) p.results.length = 0;
 
   // Latency: changes spaced below saturation (deliveries grow with subscribers), each title carrying its commit time.
-  const spacingMs = Math.max(50, n / 2);
+  const spacingMs = Math.max(50, accounts === 'distinct' ? n * 2 : n / 2);
   const latencies: number[] = [];
   const stamp = new Map<string, number>();
   for (let i = 0; i < LATENCY_CHANGES; i++) {
@@ -88,7 +110,7 @@ for (const n of counts) {
   console.log(rows.at(-1));
 }
 
-console.log(`\npath: ${cdc}; machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${new Date().toISOString()}`);
+console.log(`\npath: ${cdc}; subscribers: ${accounts === 'same' ? 'one account' : 'distinct accounts'}; machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, ${new Date().toISOString()}`);
 console.log('| subscribers | change every (ms) | p50 ms | p95 ms | p99 ms | burst: changes/s (all delivered) | deliveries/s | errors |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const row of rows) console.log(row);
