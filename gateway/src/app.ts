@@ -27,7 +27,7 @@ import { ForwardingDataSource } from './datasource.ts';
 import { subgraphChecks } from './readiness.ts';
 import { eventErrorBoundary } from './subscriptions/errors.ts';
 import { SubscriptionPlanner } from './subscriptions/planner.ts';
-import { SharedResolutions } from './subscriptions/subscribe.ts';
+import { SharedResolutions, sharedFetches } from './subscriptions/subscribe.ts';
 import { serveGatewaySubscriptions } from './subscriptions/ws.ts';
 import { readSupergraph, subgraphsOf } from './supergraph.ts';
 
@@ -96,12 +96,19 @@ export async function start(
   const http = await listen(app, config.PORT);
   const planner = new SubscriptionPlanner(supergraphSdl);
   const shared = new SharedResolutions();
+  const publicSources = new Map(
+    config.publicSubgraphs.flatMap((name) => {
+      const source = dataSources.get(name);
+      return source ? [[name, sharedFetches(source, shared, name)] as const] : [];
+    }),
+  );
   const subscriptions = serveGatewaySubscriptions({
     httpServer: http.server,
     deps: () => ({
       planner,
       dataSources,
       shared,
+      publicSources,
       formatError: eventErrorBoundary(config.production, logger),
       logger: logger.child({ component: 'subscriptions' }),
     }),

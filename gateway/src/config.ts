@@ -22,6 +22,14 @@ const schema = serviceEnv.extend({
     .string()
     .optional()
     .transform((v) => (v === undefined ? false : /^\d+$/.test(v) ? Number(v) : v)),
+  /**
+   * Subgraphs whose answers never depend on who asks, comma-separated: subscription events share
+   * one fetch to them among all subscribers. Only list subgraphs that never scope by caller.
+   */
+  PUBLIC_SUBGRAPHS: z
+    .string()
+    .default('catalog')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
   /** Shared store for the APQ cache and rate limits; in-process when unset (npm start). */
   REDIS_URL: env.redisUrl.optional(),
   REDIS_PREFIX: z.string().default('atrium:'),
@@ -70,6 +78,7 @@ export function loadGatewayConfig(source: Env = process.env, argv: string[] = pr
     production,
     supergraphPath: fromFlag ?? config.SUPERGRAPH_PATH,
     subgraphUrls: subgraphUrlOverrides(source),
+    publicSubgraphs: config.PUBLIC_SUBGRAPHS,
     corsOrigins: config.CORS_ORIGINS ?? (production ? [] : [/^https?:\/\/localhost(:\d+)?$/]),
     limits: {
       maxDepth: config.MAX_DEPTH,

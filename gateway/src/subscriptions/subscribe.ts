@@ -22,7 +22,26 @@ export interface FederatedSubscriptionDeps {
   formatError: (error: GraphQLError | GraphQLFormattedError) => GraphQLError;
   /** Shares one resolution of an event among a caller's identical subscriptions (see sharedResolutions). */
   shared: SharedResolutions;
+  /**
+   * Subgraphs whose answers do not depend on the caller (PUBLIC_SUBGRAPHS, e.g. the catalog): their
+   * `rest` fetches for one event are made once and shared by every subscriber.
+   */
+  publicSources: Map<string, GraphQLDataSource>;
   logger: Logger;
+}
+
+/**
+ * A data source whose identical requests made within a moment of each other share one fetch: the
+ * many subscribers of one event ask a public subgraph the same `_entities` question.
+ */
+export function sharedFetches(source: GraphQLDataSource, shared: SharedResolutions, service: string): GraphQLDataSource {
+  return {
+    process: (options) =>
+      shared.resolve(
+        `${service}|${options.request.query}|${JSON.stringify(options.request.variables ?? {})}`,
+        () => source.process(options) as Promise<ExecutionResult>,
+      ) as ReturnType<GraphQLDataSource['process']>,
+  };
 }
 
 /**
@@ -73,7 +92,7 @@ export function federatedSubscribe(
 
   const resolveEvent = async (event: ExecutionResult): Promise<ExecutionResult> => {
     const eventSource: GraphQLDataSource = { process: async () => ({ data: event.data, errors: event.errors }) } as GraphQLDataSource;
-    const serviceMap = Object.fromEntries([...deps.dataSources, [primary.serviceName, eventSource]]);
+    const serviceMap = Object.fromEntries([...deps.dataSources, ...deps.publicSources, [primary.serviceName, eventSource]]);
     const plan: QueryPlan = { kind: 'QueryPlan', node: rest ? { kind: 'Sequence', nodes: [primary, rest] } : primary };
     const requestContext = {
       request: { query: '', variables: args.variables, operationName: args.operationName ?? undefined },
