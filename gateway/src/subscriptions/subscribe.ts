@@ -57,9 +57,12 @@ export class SharedResolutions {
     if (existing) return existing;
     const promise = run();
     this.#pending.set(key, promise);
-    // Kept briefly after settling: the same event reaches a caller's other subscriptions within milliseconds.
-    const forget = () => setTimeout(() => this.#pending.delete(key), 250).unref();
-    promise.then(forget, forget);
+    // Kept briefly after success (the same event reaches the other subscriptions within milliseconds);
+    // a failure is forgotten at once, so the next event tries again.
+    promise.then(
+      () => setTimeout(() => this.#pending.delete(key), 250).unref(),
+      () => this.#pending.delete(key),
+    );
     return promise;
   }
 }
