@@ -27,7 +27,7 @@ import { ForwardingDataSource } from './datasource.ts';
 import { subgraphChecks } from './readiness.ts';
 import { eventErrorBoundary } from './subscriptions/errors.ts';
 import { SubscriptionPlanner } from './subscriptions/planner.ts';
-import { SharedResolutions, sharedFetches } from './subscriptions/subscribe.ts';
+import { SharedResolutions } from './subscriptions/subscribe.ts';
 import { serveGatewaySubscriptions } from './subscriptions/ws.ts';
 import { readSupergraph, subgraphsOf } from './supergraph.ts';
 
@@ -99,7 +99,7 @@ export async function start(
   const publicSources = new Map(
     config.publicSubgraphs.flatMap((name) => {
       const source = dataSources.get(name);
-      return source ? [[name, sharedFetches(source, shared, name)] as const] : [];
+      return source ? [[name, source] as const] : [];
     }),
   );
   const subscriptions = serveGatewaySubscriptions({

@@ -31,14 +31,14 @@ export interface FederatedSubscriptionDeps {
 }
 
 /**
- * A data source whose identical requests made within a moment of each other share one fetch: the
- * many subscribers of one event ask a public subgraph the same `_entities` question.
+ * A data source whose identical requests within one `scope` (an event) share one fetch: the many
+ * subscribers of one event ask a public subgraph the same `_entities` question.
  */
-export function sharedFetches(source: GraphQLDataSource, shared: SharedResolutions, service: string): GraphQLDataSource {
+export function sharedFetches(source: GraphQLDataSource, shared: SharedResolutions, scope: string): GraphQLDataSource {
   return {
     process: (options) =>
       shared.resolve(
-        `${service}|${options.request.query}|${JSON.stringify(options.request.variables ?? {})}`,
+        `${scope}|${options.request.query}|${JSON.stringify(options.request.variables ?? {})}`,
         () => source.process(options) as Promise<ExecutionResult>,
       ) as ReturnType<GraphQLDataSource['process']>,
   };
@@ -95,7 +95,10 @@ export function federatedSubscribe(
 
   const resolveEvent = async (event: ExecutionResult): Promise<ExecutionResult> => {
     const eventSource: GraphQLDataSource = { process: async () => ({ data: event.data, errors: event.errors }) } as GraphQLDataSource;
-    const serviceMap = Object.fromEntries([...deps.dataSources, ...deps.publicSources, [primary.serviceName, eventSource]]);
+    // Fetches to caller-independent subgraphs are shared among the subscribers of this one event only.
+    const eventKey = JSON.stringify(event);
+    const publicSources = [...deps.publicSources].map(([name, source]) => [name, sharedFetches(source, deps.shared, `${name}|${eventKey}`)] as const);
+    const serviceMap = Object.fromEntries([...deps.dataSources, ...publicSources, [primary.serviceName, eventSource]]);
     const plan: QueryPlan = { kind: 'QueryPlan', node: rest ? { kind: 'Sequence', nodes: [primary, rest] } : primary };
     const requestContext = {
       request: { query: '', variables: args.variables, operationName: args.operationName ?? undefined },
