@@ -4,6 +4,9 @@ import { register, type Auth } from '../test-support/journeys.ts';
 import { SubscriptionProbe, untilLive } from '../test-support/subscriptions.ts';
 import { startSystem, type System } from '../test-support/system.ts';
 import { Agent } from '../subgraphs/catalog/src/agent/agent.entity.ts';
+import { start as startBridge } from '../bridge/src/app.ts';
+import { loadBridgeConfig } from '../bridge/src/config.ts';
+import { createLogger } from '../kernel/log.ts';
 
 const EVENTS = `subscription($id: ID) { instanceEvents(instanceId: $id) { type sequence instance { title agent { name } } } }`;
 const CREATE = 'mutation($i: CreateInstanceInput!) { createInstance(input: $i) { id } }';
@@ -84,5 +87,23 @@ describe('the production path: relay -> Kafka (librdkafka mock cluster) -> bridg
     probe.results.length = 0;
     await withClient(env.DATABASE_URL, (c) => c.query("update instances.instance set title = 'after poison' where id = $1", [instanceId]));
     await probe.until((r) => r.some((e) => e.data?.instanceEvents.instance?.title === 'after poison'), 30_000);
+  }, 90_000);
+
+  test('a second bridge joining the consumer group shares the partitions and loses nothing in the rebalance', async () => {
+    const second = await startBridge(loadBridgeConfig({ ...system.cdcEnv, PORT: '0' }), createLogger({ service: 'bridge-2', level: 'silent' }));
+    try {
+      probe.results.length = 0;
+      const N = 20;
+      for (let n = 0; n < N; n++) {
+        await withClient(system.instances.deps.config.DATABASE_URL, (c) =>
+          c.query('update instances.instance set title = $2 where id = $1', [instanceId, `scaled ${n}`]),
+        );
+      }
+      const seen = () => new Set(probe.results.map((r) => r.data?.instanceEvents.instance?.title).filter((t) => t?.startsWith('scaled ')));
+      await probe.until(() => seen().size === N, 60_000);
+      expect(seen().size).toBe(N);
+    } finally {
+      await second.stop();
+    }
   }, 90_000);
 });

@@ -89,6 +89,8 @@ export async function startSystem(env: Record<string, string> = {}, opts: { cdc?
   return {
     gatewayUrl: gateway.url,
     cdcTopicPrefix: `t${runId}`,
+    /** The relay's and bridge's environment, for tests that start another copy. */
+    cdcEnv,
     /** Stops the relay and the bridge and starts them again, as a crash and restart would. */
     async restartCdc() {
       await cdc?.stop();
