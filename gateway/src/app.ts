@@ -102,16 +102,17 @@ export async function start(
       return source ? [[name, source] as const] : [];
     }),
   );
+  const subscriptionDeps = {
+    planner,
+    dataSources,
+    shared,
+    publicSources,
+    formatError: eventErrorBoundary(config.production, logger),
+    logger: logger.child({ component: 'subscriptions' }),
+  };
   const subscriptions = serveGatewaySubscriptions({
     httpServer: http.server,
-    deps: () => ({
-      planner,
-      dataSources,
-      shared,
-      publicSources,
-      formatError: eventErrorBoundary(config.production, logger),
-      logger: logger.child({ component: 'subscriptions' }),
-    }),
+    deps: () => subscriptionDeps,
     urlOf: (service) => urlOf.get(service) ?? '',
     verify,
     apollo: server,
