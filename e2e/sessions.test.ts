@@ -81,6 +81,8 @@ describe('sign-in and sessions through the gateway', () => {
     const { sessions } = await system.client({ token: tokens[3] }).ok<{ sessions: unknown[] }>(SESSIONS);
     expect(sessions).toHaveLength(3);
     expect(codeOf(await system.client({ token: tokens[0] }).request('{ me { id } }'))).toBe('UNAUTHENTICATED');
+    // The evicted device is refused at the edge too, for any field.
+    expect((await system.client({ token: tokens[0] }).request('{ agents { id } }')).status).toBe(401);
   });
 
   test('logout everywhere ends every session of the user', async () => {

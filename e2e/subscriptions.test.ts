@@ -149,6 +149,45 @@ describe('instance events over graphql-ws through the gateway', () => {
     await client.dispose();
   });
 
+  test('a foreign origin gets no cookie at all over the socket, not even the refresh cookie', async () => {
+    const { createClient } = await import('graphql-ws');
+    const WebSocket = (await import('ws')).default;
+    const victim = await register(system, 'victim-ws@example.com');
+    const client = createClient({
+      url: system.gatewayUrl.replace(/^http/, 'ws'),
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${ben.accessToken}` },
+      webSocketImpl: class extends WebSocket {
+        constructor(url: string, protocols: string[]) {
+          super(url, protocols, { headers: { cookie: `atrium_refresh=${victim.refreshToken}`, origin: 'https://evil.example' } });
+        }
+      },
+    });
+    const result = await new Promise<any>((resolve) => {
+      client.subscribe({ query: 'mutation { refreshSession { accessToken } }' }, { next: resolve, error: resolve, complete() {} });
+    });
+    await client.dispose();
+    expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(JSON.stringify(result)).not.toContain('accessToken":"');
+  });
+
+  test('queries and mutations sent over the socket run as over HTTP, errors included', async () => {
+    const q = probe(ann.accessToken).subscribe('{ me { email } agents { name } }');
+    await q.until(() => q.completed);
+    expect(q.results[0]?.data).toEqual({ me: { email: 'ann@example.com' }, agents: [{ name: 'Scribe' }] });
+    const bad = probe(ann.accessToken).subscribe('mutation { updateMe(input: {phone: "nope"}) { phone } }');
+    await bad.until(() => bad.completed);
+    expect(bad.results[0]?.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  test('a signed-out session cannot open a socket', async () => {
+    const gone = await register(system, 'gone@example.com');
+    await system.client({ token: gone.accessToken }).ok('mutation { logout }');
+    const p = probe(gone.accessToken).subscribe(EVENTS);
+    await p.until(() => p.closedWith !== undefined || p.completed);
+    expect(p.closedWith?.code).toBe(4401);
+  });
+
   test('a subscription without a token answers UNAUTHENTICATED; a bad token is refused at connect', async () => {
     const anonymous = probe().subscribe(EVENTS);
     await anonymous.until((r) => r.length > 0);

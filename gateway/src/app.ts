@@ -117,6 +117,7 @@ export async function start(
     verify,
     apollo: server,
     metrics,
+    kv,
     limits: { rules: limitRules(config.limits), maxTokens: config.MAX_TOKENS, maxPayloadBytes: config.MAX_BODY_BYTES },
     allowedOrigins: config.corsOrigins,
     logger,

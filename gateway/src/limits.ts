@@ -63,18 +63,20 @@ class Measure {
     if (known) return known;
     if (this.#inFields.has(selectionSet)) return [];
     this.#inFields.add(selectionSet);
-    const fields: FieldNode[] = [];
+    // A set: a fragment spread twice selects its fields once (GraphQL merges them), so lists never double.
+    const fields = new Set<FieldNode>();
     for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.FIELD) fields.push(selection);
-      else if (selection.kind === Kind.INLINE_FRAGMENT) fields.push(...this.fields(selection.selectionSet));
+      if (selection.kind === Kind.FIELD) fields.add(selection);
       else {
-        const fragment = this.#fragments[selection.name.value];
-        if (fragment) fields.push(...this.fields(fragment.selectionSet));
+        const nested =
+          selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : this.#fragments[selection.name.value]?.selectionSet;
+        if (nested) for (const field of this.fields(nested)) fields.add(field);
       }
     }
     this.#inFields.delete(selectionSet);
-    this.#fields.set(selectionSet, fields);
-    return fields;
+    const list = [...fields];
+    this.#fields.set(selectionSet, list);
+    return list;
   }
 
   depth(selectionSet: SelectionSetNode | undefined): number {

@@ -20,6 +20,16 @@ describe('operation limit rules', () => {
     expect(errors).toEqual(expect.arrayContaining(['depth', 'cost']));
   });
 
+  test('a doubling chain spread many times stays fast (fields of a repeated spread count once)', () => {
+    const levels = Array.from({ length: 16 }, (_, i) =>
+      i === 0 ? 'fragment F0 on User { id }' : `fragment F${i} on User { ...F${i - 1} ...F${i - 1} best { id } }`,
+    );
+    const spreads = Array.from({ length: 150 }, () => '...F15').join(' ');
+    const started = performance.now();
+    check(`query { me { ${spreads} } } ${levels.join(' ')}`);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
   test('a fragment cycle is reported by graphql-js, not looped on', () => {
     const errors = check('query { me { ...A } } fragment A on User { best { ...B } } fragment B on User { best { ...A } }');
     expect(errors.join(' ')).toMatch(/Cannot spread fragment/);

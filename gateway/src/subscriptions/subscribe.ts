@@ -58,9 +58,9 @@ export class SharedResolutions {
     const promise = run();
     this.#pending.set(key, promise);
     // Kept briefly after success (the same event reaches the other subscriptions within milliseconds);
-    // a failure is forgotten at once, so the next event tries again.
+    // a failure, or a result carrying errors, is forgotten at once, so the next event tries again.
     promise.then(
-      () => setTimeout(() => this.#pending.delete(key), 250).unref(),
+      (result) => (result.errors?.length ? this.#pending.delete(key) : setTimeout(() => this.#pending.delete(key), 100).unref()),
       () => this.#pending.delete(key),
     );
     return promise;
@@ -122,7 +122,8 @@ export function federatedSubscribe(
     return { data: result.data ?? null, ...(result.errors?.length ? { errors: result.errors.map(deps.formatError) } : {}) };
   };
 
-  const callerKey = `${args.context.identity?.userId ?? 'anonymous'}|${args.operationName ?? ''}|${print(args.document)}|${JSON.stringify(args.variables)}`;
+  // Keyed by session, not user: an older token of the same person may carry other roles.
+  const callerKey = `${args.context.identity?.sessionId ?? 'anonymous'}|${args.operationName ?? ''}|${print(args.document)}|${JSON.stringify(args.variables)}`;
   const stop = upstream.subscribe(primary.serviceName, primary.operation, variables, {
     next(event) {
       queue = queue

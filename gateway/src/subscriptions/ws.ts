@@ -4,7 +4,9 @@ import { type ExecutionResult, GraphQLError, parse, print, specifiedRules, type 
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { accessTokenFrom, readCookie, REFRESH_COOKIE, type Identity, type TokenVerifier } from '../../../kernel/auth.ts';
+import type { KeyValueStore } from '../../../kernel/kv/index.ts';
 import type { Logger } from '../../../kernel/log.ts';
+import { isRevoked } from '../../../kernel/revocation.ts';
 import type { ServiceMetrics } from '../../../kernel/metrics.ts';
 import type { GatewayContext } from '../context.ts';
 import { Channel } from './channel.ts';
@@ -56,6 +58,8 @@ export function serveGatewaySubscriptions(opts: {
   verify: TokenVerifier;
   apollo: ApolloServer<GatewayContext>;
   metrics: ServiceMetrics;
+  /** The shared store where ended sessions are marked (kernel/revocation.ts). */
+  kv: KeyValueStore;
   /** The same operation limits as HTTP: validation rules, parser tokens and message size. */
   limits: { rules: ValidationRule[]; maxTokens: number; maxPayloadBytes: number };
   /** Browser origins allowed to open a socket authenticated by cookie (the cookie is sent cross-site otherwise). */
@@ -78,22 +82,23 @@ export function serveGatewaySubscriptions(opts: {
       async onConnect(ctx) {
         const params = ctx.connectionParams ?? {};
         const headers = ctx.extra.request.headers;
-        const found = accessTokenFrom({
-          authorization: typeof params.authorization === 'string' ? params.authorization : undefined,
-          cookie: headers.cookie,
-        });
-        let identity: Identity | null = null;
-        // A cookie rides along on any site's socket; only allowed origins may use it (CSRF on WebSockets).
-        if (found?.source === 'cookie' && !originAllowed(headers.origin)) {
+        // Cookies ride along on any site's socket: from an origin that is not allowed, none is used,
+        // neither the access cookie nor the refresh cookie (CSRF on WebSockets).
+        const cookiesAllowed = originAllowed(headers.origin);
+        const authorization = typeof params.authorization === 'string' ? params.authorization : undefined;
+        const found = accessTokenFrom({ authorization, cookie: cookiesAllowed ? headers.cookie : undefined });
+        if (!found && !cookiesAllowed && accessTokenFrom({ cookie: headers.cookie })) {
           ctx.extra.socket.close(4403, 'FORBIDDEN: origin not allowed to use the auth cookie');
           return false;
         }
+        let identity: Identity | null = null;
         if (found) {
           try {
             identity = await opts.verify(found.token);
+            if (await isRevoked(opts.kv, identity.sessionId)) throw new Error('session ended');
           } catch (err) {
             log.info({ err: (err as Error).message }, 'subscription connection refused: bad token');
-            ctx.extra.socket.close(4401, 'UNAUTHENTICATED: invalid or expired access token');
+            ctx.extra.socket.close(4401, 'UNAUTHENTICATED: invalid, expired or revoked access token');
             return false;
           }
         }
@@ -101,7 +106,7 @@ export function serveGatewaySubscriptions(opts: {
           identity,
           authError: null,
           client: { ip: ctx.extra.request.socket.remoteAddress ?? null, userAgent: headers['user-agent'] ?? null },
-          refreshCookie: readCookie(headers.cookie, REFRESH_COOKIE),
+          refreshCookie: cookiesAllowed ? readCookie(headers.cookie, REFRESH_COOKIE) : undefined,
           req: undefined as never,
           res: undefined as never,
         };
@@ -114,6 +119,9 @@ export function serveGatewaySubscriptions(opts: {
         if (!connection) return [unauthenticated('Not connected')];
         if (connection.identity && connection.identity.expiresAt * 1000 <= Date.now()) {
           return [unauthenticated('Access token expired; reconnect with a fresh token')];
+        }
+        if (connection.identity && (await isRevoked(opts.kv, connection.identity.sessionId))) {
+          return [unauthenticated('Session has ended; sign in again')];
         }
         const { planner } = opts.deps();
         let document: ReturnType<typeof parse>;
@@ -154,7 +162,13 @@ export function serveGatewaySubscriptions(opts: {
           { query: print(args.document), variables: args.variableValues ?? undefined, operationName: args.operationName ?? undefined },
           { contextValue: connection.context },
         );
-        return response.body.kind === 'single' ? (response.body.singleResult as ExecutionResult) : { errors: [unauthenticated('Unsupported')] };
+        if (response.body.kind !== 'single') return { errors: [new GraphQLError('Incremental delivery is not served over the socket')] };
+        const { data, errors } = response.body.singleResult;
+        // Apollo hands back formatted errors; graphql-ws serialises GraphQLError instances.
+        return {
+          data: data as ExecutionResult['data'],
+          ...(errors ? { errors: errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions })) } : {}),
+        };
       },
       async onClose(ctx) {
         await connections.get(ctx.extra)?.upstream.dispose();

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { badInput, conflict, rateLimited } from '../../../../kernel/errors.ts';
 import { fields, parseInput } from '../../../../kernel/validation.ts';
 import type { MutationResolvers } from '../__generated__/resolvers-types.ts';
-import { hashPassword, verifyPassword } from '../auth/password.ts';
-import { sameDigest, sha256 } from '../auth/tokens.ts';
+import { hashPassword } from '../auth/password.ts';
+import { sha256 } from '../auth/tokens.ts';
 import type { UsersContext } from '../context.ts';
 import { startSession } from '../session/session.service.ts';
 import { User } from '../user/user.entity.ts';
@@ -20,11 +20,10 @@ const ConfirmInput = z.object({
 interface PendingRegistration {
   passwordHash: string;
   name: string | null;
-  codeHash: string;
 }
 
 const keys = (email: string) => ({
-  pending: `registration:pending:${email}`,
+  pending: (codeHash: string) => `registration:pending:${email}:${codeHash}`,
   cooldown: `registration:cooldown:${email}`,
   attempts: `registration:attempts:${email}`,
 });
@@ -49,26 +48,14 @@ export const registrationResolvers: { Mutation: MutationResolvers<UsersContext> 
         });
         return true;
       }
-      // A pending registration keeps the password it was started with: a second request for the same
-      // email with another password must not swap it in and ride on the owner's mailed code.
-      const stored = await kv.get(key.pending);
-      const previous = stored ? (JSON.parse(stored) as PendingRegistration) : undefined;
-      if (previous && !(await verifyPassword(input.password, previous.passwordHash))) {
-        await mailer.send({
-          to: input.email,
-          subject: 'A registration with your email is already pending',
-          text: 'Someone asked again to register this email with a different password. If that was you, use the code you already received, or wait for it to expire and start over.',
-        });
-        return true;
-      }
+      // Each request is its own pending registration, found by its code: a code only ever creates the
+      // account with the password of the request that mailed it, so nobody can swap theirs in.
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
       const pending: PendingRegistration = {
-        passwordHash: previous?.passwordHash ?? (await hashPassword(input.password, config.BCRYPT_COST)),
-        name: previous?.name ?? input.name,
-        codeHash: sha256(code),
+        passwordHash: await hashPassword(input.password, config.BCRYPT_COST),
+        name: input.name,
       };
-      await kv.set(key.pending, JSON.stringify(pending), { ttlSeconds: config.REGISTRATION_CODE_TTL });
-      await kv.del(key.attempts);
+      await kv.set(key.pending(sha256(code)), JSON.stringify(pending), { ttlSeconds: config.REGISTRATION_CODE_TTL });
       await mailer.send({
         to: input.email,
         subject: 'Your Atrium confirmation code',
@@ -82,15 +69,14 @@ export const registrationResolvers: { Mutation: MutationResolvers<UsersContext> 
       const { kv, config } = ctx.deps;
       const key = keys(input.email);
       const attempts = await kv.increment(key.attempts, config.REGISTRATION_CODE_TTL);
+      // Past the budget every code is refused until the counter's window ends, so guessing stays bounded.
       if (attempts > config.CODE_MAX_ATTEMPTS) {
-        await kv.del(key.pending);
-        throw rateLimited(await kv.ttl(key.attempts), 'Too many wrong codes; request a new one');
+        throw rateLimited(await kv.ttl(key.attempts), 'Too many wrong codes; request a new one later');
       }
-      const stored = await kv.get(key.pending);
-      const pending = stored ? (JSON.parse(stored) as PendingRegistration) : undefined;
-      if (!pending || !sameDigest(sha256(input.code), pending.codeHash)) throw wrongCode();
       // take() is atomic: of two concurrent confirmations only one creates the account.
-      if (!(await kv.take(key.pending))) throw wrongCode();
+      const stored = await kv.take(key.pending(sha256(input.code)));
+      if (!stored) throw wrongCode();
+      const pending = JSON.parse(stored) as PendingRegistration;
       await kv.del(key.attempts);
 
       const user = ctx.em.create(User, { email: input.email, passwordHash: pending.passwordHash, name: pending.name });

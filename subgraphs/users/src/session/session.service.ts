@@ -40,7 +40,10 @@ export async function startSession(ctx: UsersContext, user: User): Promise<AuthP
       { orderBy: { lastUsedAt: 'desc' } },
     );
     const now = new Date();
-    for (const old of live.slice(config.MAX_SESSIONS - 1)) {
+    const evicted = live.slice(config.MAX_SESSIONS - 1);
+    // Marked first: an evicted device's token must stop at the gateway too, even if what follows fails.
+    await markRevoked(ctx.deps.kv, evicted.map((s) => s.id), config.ACCESS_TOKEN_TTL);
+    for (const old of evicted) {
       old.revokedAt = now;
       old.revokedReason = 'session_limit';
     }
@@ -127,7 +130,7 @@ export async function revokeSessions(
   );
   if (!live.length) return 0;
   const ids = live.map((s) => s.id);
-  const ended = await ctx.em.nativeUpdate(Session, { id: { $in: ids }, revokedAt: null }, { revokedAt: new Date(), revokedReason: reason });
+  // The store first: if the database write then fails, a retry finds the sessions still live.
   await markRevoked(ctx.deps.kv, ids, ctx.deps.config.ACCESS_TOKEN_TTL);
-  return ended;
+  return ctx.em.nativeUpdate(Session, { id: { $in: ids }, revokedAt: null }, { revokedAt: new Date(), revokedReason: reason });
 }
