@@ -7,7 +7,12 @@ const INTROSPECT = '{ __schema { queryType { name } } }';
 let system: System;
 beforeAll(async () => {
   // Production settings; SMTP is required there but no mail is sent in this file.
-  system = await startSystem({ NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:2525', MIGRATE_ON_START: 'true' });
+  system = await startSystem({
+    NODE_ENV: 'production',
+    SMTP_URL: 'smtp://127.0.0.1:2525',
+    MIGRATE_ON_START: 'true',
+    MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  });
   await system.createUser('ops@example.com', 'ops password', { admin: true });
   await system.createUser('someone@example.com', 'someone password');
 });

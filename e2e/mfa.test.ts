@@ -1,4 +1,5 @@
 import { generate } from 'otplib';
+import { withClient } from '../test-support/database.ts';
 import { codeOf } from '../test-support/graphql-client.ts';
 import { login, register, type Auth } from '../test-support/journeys.ts';
 import { startSystem, type System } from '../test-support/system.ts';
@@ -40,6 +41,12 @@ describe('two-factor authentication with TOTP', () => {
     expect(recoveryCodes).toHaveLength(10);
     expect(new Set(recoveryCodes).size).toBe(10);
     expect((await client.ok<{ me: { mfaEnabled: boolean } }>('{ me { mfaEnabled } }')).me.mfaEnabled).toBe(true);
+    // At rest the secret is sealed: a database dump alone cannot produce codes.
+    const stored = await withClient(system.users.deps.config.DATABASE_URL, (c) =>
+      c.query('select mfa_secret from users."user" where email = $1', ['mia@example.com']),
+    );
+    expect(stored.rows[0].mfa_secret).toMatch(/^v1\./);
+    expect(stored.rows[0].mfa_secret).not.toContain(secret);
   });
 
   test('sign-in without a code fails with MFA_REQUIRED, with a wrong code UNAUTHENTICATED', async () => {

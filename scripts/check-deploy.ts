@@ -31,6 +31,8 @@ for (const name of deployments) {
   if (!String(svc.command).includes(entry(name))) problems.push(`compose: ${name} does not run ${entry(name)}`);
 }
 const gatewayEnv = compose.services.gateway?.environment ?? {};
+// The gateway must share the users subgraph's store, or revoked sessions would pass the edge.
+if (!gatewayEnv.REDIS_URL) problems.push('compose: gateway lacks REDIS_URL');
 for (const { name } of SUBGRAPHS) {
   if (!gatewayEnv[`SUBGRAPH_${name.toUpperCase()}_URL`]) problems.push(`compose: gateway lacks SUBGRAPH_${name.toUpperCase()}_URL`);
 }

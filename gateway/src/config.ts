@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, env, loadConfig, serviceEnv, type Env } from '../../kernel/config.ts';
+import { ConfigError, env, loadConfig, requireInProduction, serviceEnv, type Env } from '../../kernel/config.ts';
 
 const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
@@ -71,7 +71,8 @@ function subgraphUrlOverrides(source: Env): Record<string, string> {
 export function loadGatewayConfig(source: Env = process.env, argv: string[] = process.argv.slice(2)) {
   const flag = argv.indexOf('--supergraph');
   const fromFlag = flag >= 0 ? argv[flag + 1] : undefined;
-  const config = loadConfig(schema, source);
+  // Replicas share APQ, rate limits and revoked sessions through Redis; memory would split them.
+  const config = requireInProduction(loadConfig(schema, source), ['REDIS_URL']);
   const production = config.NODE_ENV === 'production';
   return {
     ...config,

@@ -14,6 +14,7 @@ import type { UsersConfig } from './config.ts';
 import type { UsersContext, UsersDeps } from './context.ts';
 import { outboxMailer, smtpMailer } from './mail/mailer.ts';
 import { mfaResolvers } from './mfa/mfa.resolvers.ts';
+import { derivedKey, secretBox } from './mfa/secret-box.ts';
 import { usersOrm } from './orm.ts';
 import { passwordResolvers } from './password/password.resolvers.ts';
 import { registrationResolvers } from './registration/registration.resolvers.ts';
@@ -43,6 +44,7 @@ export async function start(config: UsersConfig, logger: Logger = createLogger({
     orm,
     kv,
     keys,
+    secrets: secretBox(config.MFA_ENCRYPTION_KEY ? Buffer.from(config.MFA_ENCRYPTION_KEY, 'base64') : derivedKey(config.JWT_PRIVATE_KEY)),
     logger,
     mailer: config.SMTP_URL ? smtpMailer(config.SMTP_URL, config.MAIL_FROM, mailLog) : outboxMailer(config.MAIL_OUTBOX, mailLog),
     verify: createTokenVerifier({

@@ -33,12 +33,17 @@ const schema = subgraphEnv.extend({
   /** Secure cookies need HTTPS; on by default in production. */
   COOKIE_SECURE: env.bool.optional(),
   MFA_ISSUER: z.string().default('Atrium'),
+  /** 32 random bytes, base64: seals TOTP secrets at rest. Required in production. */
+  MFA_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64 (openssl rand -base64 32)')
+    .optional(),
 });
 
 export type UsersConfig = ReturnType<typeof loadUsersConfig>;
 
 export function loadUsersConfig(source: Env = process.env) {
-  const config = requireInProduction(loadConfig(schema, source), ['REDIS_URL', 'SMTP_URL']);
+  const config = requireInProduction(loadConfig(schema, source), ['REDIS_URL', 'SMTP_URL', 'MFA_ENCRYPTION_KEY']);
   const production = config.NODE_ENV === 'production';
   return {
     ...config,

@@ -7,6 +7,7 @@ import type { Logger } from '../../../kernel/log.ts';
 import type { SigningKeys } from './auth/keys.ts';
 import type { UsersConfig } from './config.ts';
 import type { Mailer } from './mail/mailer.ts';
+import type { SecretBox } from './mfa/secret-box.ts';
 import type { Session } from './session/session.entity.ts';
 import type { User } from './user/user.entity.ts';
 
@@ -17,6 +18,8 @@ export interface UsersDeps {
   kv: KeyValueStore;
   mailer: Mailer;
   keys: SigningKeys;
+  /** Seals and opens TOTP secrets stored in the users schema. */
+  secrets: SecretBox;
   verify: TokenVerifier;
   logger: Logger;
 }

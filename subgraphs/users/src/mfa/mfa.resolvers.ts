@@ -25,7 +25,7 @@ export const mfaResolvers: { Mutation: MutationResolvers<UsersContext> } = {
       const { user } = await currentUser(ctx);
       if (user.mfaEnabled) throw conflict('Two-factor authentication is already on; disable it first');
       const secret = generateSecret();
-      user.mfaPendingSecret = secret;
+      user.mfaPendingSecret = ctx.deps.secrets.seal(secret);
       await ctx.em.flush();
       return { secret, otpauthUrl: generateURI({ issuer: ctx.deps.config.MFA_ISSUER, label: user.email, secret }) };
     },
@@ -37,7 +37,7 @@ export const mfaResolvers: { Mutation: MutationResolvers<UsersContext> } = {
       if (!user.mfaPendingSecret) throw conflict('No enrolment in progress: call enrollMfa first');
       const throttle = codeThrottle(ctx);
       await throttle.check(user.id);
-      if (!(await verifyTotp(user.mfaPendingSecret, code))) {
+      if (!(await verifyTotp(ctx.deps.secrets.open(user.mfaPendingSecret), code))) {
         await throttle.fail(user.id);
         throw wrongCode('code');
       }
@@ -59,7 +59,7 @@ export const mfaResolvers: { Mutation: MutationResolvers<UsersContext> } = {
         await throttle.fail(user.id);
         throw badInput([{ path: 'input.password', message: 'is incorrect' }]);
       }
-      if (!(await verifySecondFactor(ctx.em, ctx.deps.kv, user, input.code))) {
+      if (!(await verifySecondFactor(ctx, user, input.code))) {
         await throttle.fail(user.id);
         throw wrongCode('input.code');
       }
@@ -76,7 +76,7 @@ export const mfaResolvers: { Mutation: MutationResolvers<UsersContext> } = {
       if (!user.mfaEnabled || !user.mfaSecret) throw conflict('Two-factor authentication is not on');
       const throttle = codeThrottle(ctx);
       await throttle.check(user.id);
-      if (!(await verifyTotp(user.mfaSecret, code))) {
+      if (!(await verifyTotp(ctx.deps.secrets.open(user.mfaSecret), code))) {
         await throttle.fail(user.id);
         throw wrongCode('code');
       }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { verify } from 'otplib';
-import type { KeyValueStore } from '../../../../kernel/kv/index.ts';
+import type { UsersContext } from '../context.ts';
 import { sha256 } from '../auth/tokens.ts';
 import type { User } from '../user/user.entity.ts';
 import { RecoveryCode } from './recovery-code.entity.ts';
@@ -50,10 +50,10 @@ async function useRecoveryCode(em: EntityManager, user: User, code: string): Pro
  * The second factor of a confirmed enrolment: a TOTP code (each accepted at most once, so one seen
  * over a shoulder or in a log cannot be replayed within its window), or else an unused recovery code.
  */
-export async function verifySecondFactor(em: EntityManager, kv: KeyValueStore, user: User, code: string): Promise<boolean> {
+export async function verifySecondFactor(ctx: UsersContext, user: User, code: string): Promise<boolean> {
   const trimmed = code.trim();
-  if (user.mfaSecret && (await verifyTotp(user.mfaSecret, trimmed))) {
-    return kv.set(`totp-used:${user.id}:${trimmed}`, '1', { ttlSeconds: 120, onlyIfAbsent: true });
+  if (user.mfaSecret && (await verifyTotp(ctx.deps.secrets.open(user.mfaSecret), trimmed))) {
+    return ctx.deps.kv.set(`totp-used:${user.id}:${trimmed}`, '1', { ttlSeconds: 120, onlyIfAbsent: true });
   }
-  return RECOVERY_SHAPE.test(trimmed) && useRecoveryCode(em, user, trimmed);
+  return RECOVERY_SHAPE.test(trimmed) && useRecoveryCode(ctx.em, user, trimmed);
 }

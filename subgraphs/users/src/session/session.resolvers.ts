@@ -61,7 +61,7 @@ const Mutation: MutationResolvers<UsersContext> = {
     if (user.disabledAt) throw forbidden('This account is disabled');
     if (user.mfaEnabled) {
       if (!input.totp) throw new AppError('MFA_REQUIRED', 'This account needs a two-factor code: send it as `totp`');
-      if (!(await verifySecondFactor(ctx.em, ctx.deps.kv, user, input.totp))) {
+      if (!(await verifySecondFactor(ctx, user, input.totp))) {
         await throttle.fail();
         throw unauthenticated('Invalid two-factor code');
       }
