@@ -1,3 +1,5 @@
+import type { Identity } from './auth.ts';
+import { unauthenticated } from './errors.ts';
 import type { KeyValueStore } from './kv/index.ts';
 
 /**
@@ -13,4 +15,12 @@ export async function markRevoked(kv: KeyValueStore, sessionIds: string[], ttlSe
 
 export async function isRevoked(kv: KeyValueStore, sessionId: string): Promise<boolean> {
   return (await kv.get(key(sessionId))) !== null;
+}
+
+/** Refuses an identity whose session (or API key) has ended: the one check every entry point makes. */
+export async function assertLive(kv: KeyValueStore, identity: Identity): Promise<Identity> {
+  if (await isRevoked(kv, identity.sessionId)) {
+    throw unauthenticated(identity.client === 'partner' ? 'API key revoked' : 'Session has ended; sign in again');
+  }
+  return identity;
 }

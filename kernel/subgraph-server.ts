@@ -4,7 +4,8 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import express from 'express';
 import type { Server } from 'node:http';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { readFile } from 'node:fs/promises';
+import { type DocumentNode, type GraphQLSchema, parse } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { sharedServerOptions } from './apollo.ts';
@@ -151,7 +152,5 @@ export function mergeResolvers(...maps: Record<string, object>[]): Record<string
 
 /** Reads a subgraph's SDL next to its source. */
 export async function loadTypeDefs(schemaUrl: URL): Promise<DocumentNode> {
-  const { readFile } = await import('node:fs/promises');
-  const { parse } = await import('graphql');
   return parse(await readFile(schemaUrl, 'utf8'));
 }

@@ -4,7 +4,7 @@ import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
 import { accessTokenFrom, type Identity, readCookie, REFRESH_COOKIE, type TokenVerifier } from '../../kernel/auth.ts';
 import { clientFromRequest } from '../../kernel/identity.ts';
 import type { KeyValueStore } from '../../kernel/kv/index.ts';
-import { isRevoked } from '../../kernel/revocation.ts';
+import { assertLive } from '../../kernel/revocation.ts';
 import type { GatewayContext } from './context.ts';
 
 /**
@@ -38,11 +38,7 @@ export async function authenticate(
   let authError: GraphQLError | null = null;
   if (apiKey || found) {
     try {
-      identity = apiKey ? await apiKeys(apiKey) : await verify((found as { token: string }).token);
-      if (await isRevoked(kv, identity.sessionId)) {
-        identity = null;
-        throw new GraphQLError(apiKey ? 'API key revoked' : 'Session has ended; sign in again');
-      }
+      identity = await assertLive(kv, apiKey ? await apiKeys(apiKey) : await verify((found as { token: string }).token));
     } catch (err) {
       authError = err instanceof GraphQLError ? err : new GraphQLError('Invalid credentials');
     }
@@ -52,7 +48,6 @@ export async function authenticate(
     authError,
     client: clientFromRequest(req),
     refreshCookie: readCookie(req.headers.cookie, REFRESH_COOKIE),
-    req,
     res,
   };
 }

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import type { GraphQLError } from 'graphql';
 import type { Identity } from '../../kernel/auth.ts';
 
@@ -10,6 +10,6 @@ export interface GatewayContext {
   client: { ip: string | null; userAgent: string | null };
   /** The browser's refresh cookie, forwarded to subgraphs so `refreshSession` and `logout` can read it. */
   refreshCookie: string | undefined;
-  req: Request;
-  res: Response;
+  /** The HTTP response, where sign-in cookies go; absent on the WebSocket path. */
+  res?: Response;
 }

@@ -31,7 +31,7 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
 
   override didReceiveResponse: RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse'] = ({ response, context }) => {
     const headers = (response.http as { headers?: Headers } | undefined)?.headers;
-    const res = (context as Partial<GatewayContext>).res;
+    const res = (context as GatewayContext).res;
     if (headers && res && !res.headersSent) {
       for (const cookie of headers.getSetCookie?.() ?? []) res.append('Set-Cookie', cookie);
       for (const name of PASSED_BACK) {

@@ -6,7 +6,7 @@ import { WebSocketServer } from 'ws';
 import { accessTokenFrom, readCookie, REFRESH_COOKIE, type Identity, type TokenVerifier } from '../../../kernel/auth.ts';
 import type { KeyValueStore } from '../../../kernel/kv/index.ts';
 import type { Logger } from '../../../kernel/log.ts';
-import { isRevoked } from '../../../kernel/revocation.ts';
+import { assertLive } from '../../../kernel/revocation.ts';
 import type { ServiceMetrics } from '../../../kernel/metrics.ts';
 import type { GatewayContext } from '../context.ts';
 import { Channel } from './channel.ts';
@@ -94,8 +94,7 @@ export function serveGatewaySubscriptions(opts: {
         let identity: Identity | null = null;
         if (found) {
           try {
-            identity = await opts.verify(found.token);
-            if (await isRevoked(opts.kv, identity.sessionId)) throw new Error('session ended');
+            identity = await assertLive(opts.kv, await opts.verify(found.token));
           } catch (err) {
             log.info({ err: (err as Error).message }, 'subscription connection refused: bad token');
             ctx.extra.socket.close(4401, 'UNAUTHENTICATED: invalid, expired or revoked access token');
@@ -107,8 +106,6 @@ export function serveGatewaySubscriptions(opts: {
           authError: null,
           client: { ip: ctx.extra.request.socket.remoteAddress ?? null, userAgent: headers['user-agent'] ?? null },
           refreshCookie: cookiesAllowed ? readCookie(headers.cookie, REFRESH_COOKIE) : undefined,
-          req: undefined as never,
-          res: undefined as never,
         };
         const upstream = new UpstreamConnections(opts.urlOf, identity ? { authorization: `Bearer ${identity.token}` } : {});
         connections.set(ctx.extra, { identity, context, upstream });
@@ -120,8 +117,12 @@ export function serveGatewaySubscriptions(opts: {
         if (connection.identity && connection.identity.expiresAt * 1000 <= Date.now()) {
           return [unauthenticated('Access token expired; reconnect with a fresh token')];
         }
-        if (connection.identity && (await isRevoked(opts.kv, connection.identity.sessionId))) {
-          return [unauthenticated('Session has ended; sign in again')];
+        if (connection.identity) {
+          try {
+            await assertLive(opts.kv, connection.identity);
+          } catch (err) {
+            return [err as GraphQLError];
+          }
         }
         const { planner } = opts.deps();
         let document: ReturnType<typeof parse>;

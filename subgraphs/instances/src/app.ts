@@ -1,6 +1,6 @@
-import { accessTokenFrom, verifierFromConfig } from '../../../kernel/auth.ts';
+import { type Identity, verifierFromConfig } from '../../../kernel/auth.ts';
 import { openSubgraphDatabase, postgresReady } from '../../../kernel/db.ts';
-import { identityFromRequest } from '../../../kernel/identity.ts';
+import { identityFromConnectionParams, identityFromRequest } from '../../../kernel/identity.ts';
 import { createLogger, type Logger } from '../../../kernel/log.ts';
 import { createMetrics } from '../../../kernel/metrics.ts';
 import { createEventBus } from '../../../kernel/pubsub.ts';
@@ -37,6 +37,10 @@ export async function start(
     bus: createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }),
   };
   const verify = verifierFromConfig(config);
+  const contextFor = (identity: Identity | null): InstancesContext => {
+    const em = orm.em.fork();
+    return { deps, em, identity, loaders: createLoaders(em) };
+  };
 
   const service = await startSubgraphServer<InstancesContext>({
     name: 'instances',
@@ -47,18 +51,8 @@ export async function start(
     production: config.production,
     metrics,
     readiness: { postgres: postgresReady(orm) },
-    async context(req) {
-      const em = orm.em.fork();
-      return { deps, em, identity: await identityFromRequest(req, verify), loaders: createLoaders(em) };
-    },
-    subscriptions: {
-      async context(params) {
-        const em = orm.em.fork();
-        const authorization = typeof params.authorization === 'string' ? params.authorization : undefined;
-        const found = accessTokenFrom({ authorization });
-        return { deps, em, identity: found ? await verify(found.token) : null, loaders: createLoaders(em) };
-      },
-    },
+    context: async (req) => contextFor(await identityFromRequest(req, verify)),
+    subscriptions: { context: async (params) => contextFor(await identityFromConnectionParams(params, verify)) },
   });
   return {
     ...service,
