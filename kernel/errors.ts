@@ -14,7 +14,8 @@ export const ERROR_CODES = {
   MFA_REQUIRED: 'The account has two-factor authentication: repeat the sign-in with a valid `totp` code.',
   PERSISTED_QUERY_NOT_FOUND: 'The persisted-query hash is unknown: send the full query once with it.',
   PERSISTED_QUERY_NOT_IN_LIST: 'This client may only run operations from the persisted-query manifest.',
-  INTERNAL_SERVER_ERROR: 'Something failed on our side; the message is generic and the details are in the logs.',
+  SERVICE_UNAVAILABLE: 'A service Atrium depends on is down or overloaded; retry after `extensions.retryAfter` seconds. Not a sign-in problem: keep your tokens.',
+  INTERNAL_SERVER_ERROR: 'Something failed on our side; the message is generic and carries `extensions.correlationId`, which finds the details in the logs.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -38,6 +39,10 @@ export interface FieldProblem {
   path: string;
   message: string;
 }
+
+/** A dependency (the shared store, a subgraph) is down: 503, never 401, so clients keep their session. */
+export const serviceUnavailable = (message = 'Service temporarily unavailable; try again shortly', retryAfterSeconds = 1) =>
+  new AppError('SERVICE_UNAVAILABLE', message, { retryAfter: retryAfterSeconds, http: { status: 503 } });
 
 export const badInput = (fields: FieldProblem[], message?: string) =>
   new AppError('BAD_USER_INPUT', message ?? `Invalid input: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, {
