@@ -1,3 +1,5 @@
+import { internalSecretOf } from '../kernel/config.ts';
+import { internalCredential } from '../kernel/internal-auth.ts';
 import { createLogger } from '../kernel/log.ts';
 import { createTestDatabase } from '../test-support/database.ts';
 import { Agent } from '../subgraphs/catalog/src/agent/agent.entity.ts';
@@ -6,6 +8,7 @@ import { loadCatalogConfig } from '../subgraphs/catalog/src/config.ts';
 import { federatedAgentDirectory } from '../subgraphs/instances/src/instance/agent-directory.ts';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
+const credential = internalCredential(internalSecretOf({}));
 
 describe('asking the catalog whether an agent is active', () => {
   // A real catalog subgraph on its own database: the directory speaks federation's _entities to it.
@@ -28,17 +31,22 @@ describe('asking the catalog whether an agent is active', () => {
   });
 
   test('an active agent is active; an archived or unknown one is not', async () => {
-    const directory = federatedAgentDirectory(catalog.url, logger);
+    const directory = federatedAgentDirectory(catalog.url, credential, logger);
     expect(await directory.isActive(ids.active!)).toBe(true);
     expect(await directory.isActive(ids.archived!)).toBe(false);
     expect(await directory.isActive('00000000-0000-4000-8000-000000000000')).toBe(false);
   });
 
   test('a catalog that does not answer is a clear error, never a silent "inactive"', async () => {
-    const directory = federatedAgentDirectory('http://127.0.0.1:1/graphql', logger);
+    const directory = federatedAgentDirectory('http://127.0.0.1:1/graphql', credential, logger);
     await expect(directory.isActive(ids.active!)).rejects.toMatchObject({
       message: 'The catalog is unavailable; try again shortly',
-      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
     });
+  });
+
+  test('a catalog refuses a lookup without the internal credential', async () => {
+    const directory = federatedAgentDirectory(catalog.url, () => 'v1.1.forged', logger);
+    await expect(directory.isActive(ids.active!)).rejects.toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
   });
 });

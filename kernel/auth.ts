@@ -16,6 +16,8 @@ export interface Identity {
   token: string;
   /** Seconds since the epoch when the token stops being valid. */
   expiresAt: number;
+  /** Seconds since the epoch when the token was signed; revocations end tokens signed before them. */
+  issuedAt: number;
   /** `partner` for a token exchanged for an API key (sessionId is then the key's id); else `web`. */
   client: 'web' | 'partner';
 }
@@ -58,6 +60,7 @@ export function createTokenVerifier(opts: {
         roles: payload.roles.filter((r): r is string => typeof r === 'string'),
         token,
         expiresAt: payload.exp ?? 0,
+        issuedAt: payload.iat ?? 0,
         client: payload.client === 'partner' ? 'partner' : 'web',
       };
     } catch (err) {

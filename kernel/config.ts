@@ -47,11 +47,32 @@ export const env = {
 export const serviceEnv = z.object({
   NODE_ENV: env.nodeEnv,
   LOG_LEVEL: env.logLevel,
+  /**
+   * The address a service's HTTP server binds. Loopback by default, so `npm start` and a service
+   * run on a laptop are not reachable from the network; containers set 0.0.0.0 (docker-compose.yml,
+   * k8s/config.yaml), since their port is reached through the container's own interface.
+   */
+  HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:-]+$/, 'must be an address or host name to bind, e.g. 127.0.0.1 or 0.0.0.0')
+    .default('127.0.0.1'),
   /** Where the users subgraph publishes its signing keys; the gateway and subgraphs verify with them. */
   JWKS_URL: env.url.default('http://localhost:4001/.well-known/jwks.json'),
   JWT_ISSUER: z.string().default('atrium'),
   JWT_AUDIENCE: z.string().default('atrium'),
+  /**
+   * Shared by the gateway and the subgraphs: the gateway signs every subgraph call with it, and a
+   * subgraph refuses calls without that signature (kernel/internal-auth.ts). Required in production.
+   */
+  INTERNAL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 });
+
+/** Outside production a fixed secret keeps `npm run <service>` working with no set-up; production must name its own. */
+const DEVELOPMENT_INTERNAL_SECRET = 'atrium-development-only-internal-secret';
+
+/** The secret the gateway signs subgraph calls with (see {@link serviceEnv}). */
+export const internalSecretOf = (config: { INTERNAL_SECRET?: string | undefined }) =>
+  config.INTERNAL_SECRET ?? DEVELOPMENT_INTERNAL_SECRET;
 
 /** The settings of a subgraph: its port, its database and (optionally) Redis. */
 export const subgraphEnv = serviceEnv.extend({

@@ -10,6 +10,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { sharedServerOptions } from './apollo.ts';
 import { createServiceApp, listen, type ReadinessCheck } from './http.ts';
+import { INTERNAL_PARAM, isInternalCredential, requireInternalCredential } from './internal-auth.ts';
 import type { Logger } from './log.ts';
 import type { ServiceMetrics } from './metrics.ts';
 
@@ -21,6 +22,10 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   resolvers: unknown;
   /** 0 picks a free port (tests). */
   port: number;
+  /** The address to bind (the service's HOST); loopback when unset. */
+  host?: string;
+  /** Calls must carry the gateway's signature made with this secret (kernel/internal-auth.ts). */
+  internalSecret: string;
   logger: Logger;
   production: boolean;
   /** Builds the per-request context; throwing a GraphQLError answers with it. */
@@ -61,15 +66,18 @@ export async function startSubgraphServer<TContext extends BaseContext>(
   });
   await server.start();
 
-  const app = createServiceApp(opts.readiness, opts.logger, opts.metrics);
+  // One hop: every call that gets past the credential check comes from the gateway, whose
+  // X-Forwarded-For names the end user; nobody else's is believed because nobody else gets in.
+  const app = createServiceApp(opts.readiness, opts.logger, opts.metrics, 1);
+  app.use(requireInternalCredential(opts.internalSecret));
   opts.routes?.(app);
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(server, { context: ({ req, res }) => opts.context(req, res) }),
   );
-  const http = await listen(app, opts.port);
-  const ws = opts.subscriptions ? serveSubscriptions(http.server, schema, opts.subscriptions.context, log, opts.metrics) : undefined;
+  const http = await listen(app, opts.port, opts.host);
+  const ws = opts.subscriptions ? serveSubscriptions(http.server, schema, opts.subscriptions.context, opts.internalSecret, log, opts.metrics) : undefined;
   opts.logger.info({ url: `${http.url}/graphql` }, `${opts.name} subgraph listening`);
   return {
     url: `${http.url}/graphql`,
@@ -87,6 +95,7 @@ function serveSubscriptions<TContext>(
   httpServer: Server,
   schema: GraphQLSchema,
   context: (params: Record<string, unknown>) => Promise<TContext>,
+  internalSecret: string,
   log: Logger,
   metrics: ServiceMetrics,
 ) {
@@ -100,6 +109,10 @@ function serveSubscriptions<TContext>(
     {
       schema,
       async onConnect(ctx) {
+        if (!isInternalCredential(internalSecret, ctx.connectionParams?.[INTERNAL_PARAM])) {
+          log.warn({ ip: ctx.extra.request.socket.remoteAddress }, 'subscription connection without the gateway credential refused');
+          return false;
+        }
         try {
           contexts.set(ctx.extra, await context(ctx.connectionParams ?? {}));
           return true;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { INTERNAL_HEADER, internalCredential } from '../kernel/internal-auth.ts';
 import { createLogger } from '../kernel/log.ts';
 import { start as startGateway } from '../gateway/src/app.ts';
 import { loadGatewayConfig } from '../gateway/src/config.ts';
@@ -43,6 +44,7 @@ export async function startSystem(env: Record<string, string> = {}, opts: { cdc?
     RELAY_SLOT: `relay_${runId}`,
     RELAY_PUBLICATION: `relay_${runId}`,
     JWT_PRIVATE_KEY: generateSigningKey().privateKey,
+    INTERNAL_SECRET: randomBytes(32).toString('base64url'),
     MAIL_OUTBOX: outbox,
     BCRYPT_COST: '4',
     PORT: '0',
@@ -101,6 +103,8 @@ export async function startSystem(env: Record<string, string> = {}, opts: { cdc?
     instances,
     gateway,
     client: (opts?: ConstructorParameters<typeof GraphQLClient>[1]) => new GraphQLClient(gateway.url, opts),
+    /** The gateway's credential, for tests that call a subgraph directly as the gateway would. */
+    internalHeaders: () => ({ [INTERNAL_HEADER]: internalCredential(base.INTERNAL_SECRET as string)() }),
     /** Every mail sent so far, oldest first. */
     async mails(): Promise<{ to: string; subject: string; text: string }[]> {
       const text = await readFile(outbox, 'utf8').catch(() => '');

@@ -7,7 +7,12 @@ import type { Identity, TokenVerifier } from '../../kernel/auth.ts';
  * partner token, cached here until shortly before it expires, so a key costs one exchange a minute
  * and a revoked key stops working within that minute.
  */
-export function apiKeyAuthenticator(exchangeUrl: string, verify: TokenVerifier) {
+export function apiKeyAuthenticator(
+  exchangeUrl: string,
+  verify: TokenVerifier,
+  /** `headers` are added to every exchange request (the gateway's internal credential). */
+  opts: { headers?: () => Record<string, string> } = {},
+) {
   const cache = new Map<string, Identity>();
   return async (key: string): Promise<Identity> => {
     const cacheKey = createHash('sha256').update(key).digest('hex');
@@ -16,7 +21,7 @@ export function apiKeyAuthenticator(exchangeUrl: string, verify: TokenVerifier) 
     cache.delete(cacheKey);
     const res = await fetch(exchangeUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...opts.headers?.() },
       body: JSON.stringify({ key }),
       signal: AbortSignal.timeout(5000),
     });

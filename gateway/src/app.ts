@@ -6,6 +6,10 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import { verifierFromConfig } from '../../kernel/auth.ts';
+import { internalSecretOf } from '../../kernel/config.ts';
+import { INTERNAL_HEADER, internalCredential } from '../../kernel/internal-auth.ts';
+import { createEventBus } from '../../kernel/pubsub.ts';
+import { REVOCATIONS_CHANNEL, type Revocation } from '../../kernel/revocation.ts';
 import { sharedServerOptions } from '../../kernel/apollo.ts';
 import { createServiceApp, listen } from '../../kernel/http.ts';
 import { createLogger, type Logger } from '../../kernel/log.ts';
@@ -16,15 +20,17 @@ import { createKeyValueStore } from '../../kernel/kv/index.ts';
 import { apiKeyAuthenticator } from './api-keys.ts';
 import { apqCache } from './apq-cache.ts';
 import { authenticate, rejectBadTokens } from './authentication.ts';
+import { clientAddressResolver } from './client-address.ts';
+import { SocketRegistry } from './subscriptions/sockets.ts';
 import { bodyErrors, limitBatches } from './http-limits.ts';
 import { introspectionPolicy } from './introspection.ts';
 import { limitRules } from './limits.ts';
-import { rateLimit } from './rate-limit.ts';
+import { rateBudgets, rateLimit } from './rate-limit.ts';
 import { enforceSafelist, Safelist } from './safelist.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
 import { ForwardingDataSource } from './datasource.ts';
-import { subgraphChecks } from './readiness.ts';
+import { gatewayReadiness, subgraphHealth } from './readiness.ts';
 import { eventErrorBoundary } from './subscriptions/errors.ts';
 import { SubscriptionPlanner } from './subscriptions/planner.ts';
 import { SharedResolutions } from './subscriptions/subscribe.ts';
@@ -40,6 +46,7 @@ export async function start(
   const subgraphs = subgraphsOf(supergraphSdl, config.subgraphUrls);
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
   const metrics = createMetrics('gateway');
+  const credential = internalCredential(internalSecretOf(config));
 
   // The gateway's data sources, kept so subscriptions resolve their `rest` through the same ones.
   const dataSources = new Map<string, ForwardingDataSource>();
@@ -49,6 +56,7 @@ export async function start(
       const source = new ForwardingDataSource(urlOf.get(name) ?? url ?? '', {
         timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
         onRequest: () => metrics.subgraphRequests.inc({ subgraph: name }),
+        credential,
       });
       dataSources.set(name, source);
       return source;
@@ -61,8 +69,13 @@ export async function start(
   const safelist = new Safelist(config.PERSISTED_QUERIES_PATH, logger);
   const exchangeUrl = config.API_KEY_EXCHANGE_URL ?? urlOf.get('users')?.replace(/\/graphql$/, '/internal/api-keys/token');
   const apiKeys = exchangeUrl
-    ? apiKeyAuthenticator(exchangeUrl, verify)
+    ? apiKeyAuthenticator(exchangeUrl, verify, { headers: () => ({ [INTERNAL_HEADER]: credential() }) })
     : async () => Promise.reject(new GraphQLError('API keys are not served by this supergraph', { extensions: { code: 'UNAUTHENTICATED' } }));
+
+  const credentials = { verify, apiKeys, kv };
+  const clientOf = clientAddressResolver(config.TRUST_PROXY);
+  const bus = createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX });
+  const sockets = new SocketRegistry(config.sockets, kv, logger.child({ component: 'sockets' }));
 
   const server = new ApolloServer<GatewayContext>({
     gateway,
@@ -77,23 +90,23 @@ export async function start(
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       rejectBadTokens(),
       introspectionPolicy(config.production),
-      rateLimit(kv, config.rateLimits),
+      rateLimit(rateBudgets(config)),
     ],
   });
   await server.start();
 
   // Ready when every subgraph answers and the shared store (APQ, rate limits, revocations) does.
-  const app = createServiceApp({ ...subgraphChecks(subgraphs), store: () => kv.ping() }, logger, metrics, config.TRUST_PROXY);
+  const app = createServiceApp(gatewayReadiness(gateway, kv), logger, metrics, config.TRUST_PROXY, { subgraphs: subgraphHealth(subgraphs, metrics.registry, { logger }).report });
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Auth-Token', 'Retry-After'] }),
     express.json({ limit: config.MAX_BODY_BYTES }),
     limitBatches(config.MAX_BATCH),
     enforceSafelist(safelist),
-    expressMiddleware(server, { context: ({ req, res }) => authenticate(req, res, verify, apiKeys, kv) }),
+    expressMiddleware(server, { context: ({ req, res }) => authenticate(req, res, credentials, clientOf) }),
     bodyErrors(config.MAX_BODY_BYTES),
   );
-  const http = await listen(app, config.PORT);
+  const http = await listen(app, config.PORT, config.HOST);
   const planner = new SubscriptionPlanner(supergraphSdl);
   const shared = new SharedResolutions();
   const publicSources = new Map(
@@ -108,29 +121,44 @@ export async function start(
     shared,
     publicSources,
     formatError: eventErrorBoundary(config.production, logger),
+    maxBufferedEvents: config.WS_MAX_BUFFERED_EVENTS,
     logger: logger.child({ component: 'subscriptions' }),
   };
   const subscriptions = serveGatewaySubscriptions({
     httpServer: http.server,
     deps: () => subscriptionDeps,
     urlOf: (service) => urlOf.get(service) ?? '',
-    verify,
+    credentials,
+    clientOf,
+    internalCredential: credential,
     apollo: server,
     metrics,
-    kv,
+    sockets,
+    // TODO(edge): spend the shared rate-limit budget here once rate-limit.ts exposes it per operation.
+    admitRate: async () => {},
     limits: { rules: limitRules(config.limits), maxTokens: config.MAX_TOKENS, maxPayloadBytes: config.MAX_BODY_BYTES },
     allowedOrigins: config.corsOrigins,
     logger,
   });
+  // Revocations close sockets at once from the bus; the sweep is the backstop for a lost message.
+  const revocations = bus.listen<Revocation>(REVOCATIONS_CHANNEL);
+  void (async () => {
+    for await (const revocation of revocations) sockets.revoke(revocation);
+  })();
+  const sweep = setInterval(() => void sockets.sweep(), config.REVOCATION_SWEEP_MS);
+  sweep.unref();
   logger.info({ url: `${http.url}/graphql`, subgraphs }, 'gateway listening');
   return {
     url: `${http.url}/graphql`,
     port: http.port,
     stop: async () => {
+      clearInterval(sweep);
+      await revocations.return?.();
       await subscriptions.dispose();
       await server.stop();
       await http.stop();
       safelist.close();
+      await bus.close();
       await kv.close();
     },
   };

@@ -2,9 +2,10 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { Request, Response } from 'express';
 import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
 import { accessTokenFrom, type Identity, readCookie, REFRESH_COOKIE, type TokenVerifier } from '../../kernel/auth.ts';
-import { clientFromRequest } from '../../kernel/identity.ts';
+import { AppError, unauthenticated } from '../../kernel/errors.ts';
 import type { KeyValueStore } from '../../kernel/kv/index.ts';
 import { assertLive } from '../../kernel/revocation.ts';
+import type { ClientInfo } from './client-address.ts';
 import type { GatewayContext } from './context.ts';
 
 /**
@@ -21,38 +22,66 @@ const PUBLIC_AUTH_FIELDS = new Set([
   'confirmPasswordReset',
 ]);
 
+/** What the credentials step needs, whichever transport carried the request. */
+export interface Credentials {
+  apiKey?: string | undefined;
+  authorization?: string | undefined;
+  /** The Cookie header, already dropped by the transport when the origin may not use it. */
+  cookie?: string | undefined;
+  client: ClientInfo;
+}
+
+export interface CredentialDeps {
+  verify: TokenVerifier;
+  apiKeys: (key: string) => Promise<Identity>;
+  kv: KeyValueStore;
+}
+
 /**
- * Verifies the caller at the edge: an `X-API-Key` (partners) or an access token (header or cookie).
- * A bad credential is remembered, and refused by the plugin below.
+ * Steps 1 and 2 of admission, for HTTP and the socket alike: who is calling (an `X-API-Key`, or an
+ * access token from the header or cookie) and whether that session or key is still live. A bad
+ * credential becomes `authError` (refused later, so public auth mutations still work with a stale
+ * cookie); a store that cannot answer throws SERVICE_UNAVAILABLE, never a 401 that signs people out.
  */
-export async function authenticate(
-  req: Request,
-  res: Response,
-  verify: TokenVerifier,
-  apiKeys: (key: string) => Promise<Identity>,
-  kv: KeyValueStore,
-): Promise<GatewayContext> {
-  const apiKey = req.get('x-api-key');
-  const found = apiKey ? undefined : accessTokenFrom(req.headers);
+export async function identify(credentials: Credentials, deps: CredentialDeps): Promise<GatewayContext> {
+  const found = credentials.apiKey ? undefined : accessTokenFrom(credentials);
   let identity: Identity | null = null;
   let authError: GraphQLError | null = null;
-  if (apiKey || found) {
+  if (credentials.apiKey || found) {
     try {
-      identity = await assertLive(kv, apiKey ? await apiKeys(apiKey) : await verify((found as { token: string }).token));
+      const verified = credentials.apiKey ? await deps.apiKeys(credentials.apiKey) : await deps.verify((found as { token: string }).token);
+      // A partner token works only on the safelisted path, where the gateway itself traded the key for it.
+      if (!credentials.apiKey && verified.client === 'partner') throw unauthenticated('Partner tokens are accepted only through X-API-Key');
+      identity = await assertLive(deps.kv, verified);
     } catch (err) {
-      authError = err instanceof GraphQLError ? err : new GraphQLError('Invalid credentials');
+      if (err instanceof AppError && err.extensions.code === 'SERVICE_UNAVAILABLE') throw err;
+      authError = err instanceof GraphQLError ? err : unauthenticated('Invalid credentials');
     }
   }
   return {
     identity,
     authError,
-    client: clientFromRequest(req),
-    refreshCookie: readCookie(req.headers.cookie, REFRESH_COOKIE),
-    res,
+    client: credentials.client,
+    refreshCookie: readCookie(credentials.cookie, REFRESH_COOKIE),
   };
 }
 
-function onlyPublicAuthFields(operation: OperationDefinitionNode): boolean {
+/** The HTTP binding of {@link identify}: headers of the request, the response for sign-in cookies. */
+export async function authenticate(
+  req: Request,
+  res: Response,
+  deps: CredentialDeps,
+  clientOf: (req: Request) => ClientInfo,
+): Promise<GatewayContext> {
+  const context = await identify(
+    { apiKey: req.get('x-api-key'), authorization: req.get('authorization'), cookie: req.get('cookie'), client: clientOf(req) },
+    deps,
+  );
+  return { ...context, res };
+}
+
+/** True for a mutation that selects only public auth fields (sign-in, refresh, sign-out...). */
+export function onlyPublicAuthFields(operation: OperationDefinitionNode): boolean {
   return (
     operation.operation === 'mutation' &&
     operation.selectionSet.selections.every(
@@ -61,17 +90,21 @@ function onlyPublicAuthFields(operation: OperationDefinitionNode): boolean {
   );
 }
 
-/** Answers 401 UNAUTHENTICATED for a bad or expired token before any subgraph is called. */
+/** The refusal of a bad credential, unless the operation is a public auth mutation; the same on both transports. */
+export function credentialRefusal(context: GatewayContext, operation: OperationDefinitionNode | undefined | null): GraphQLError | null {
+  if (!context.authError || (operation && onlyPublicAuthFields(operation))) return null;
+  const code = context.authError.extensions.code === 'FORBIDDEN' ? 'FORBIDDEN' : 'UNAUTHENTICATED';
+  return new GraphQLError(context.authError.message, { extensions: { code, http: { status: code === 'FORBIDDEN' ? 403 : 401 } } });
+}
+
+/** Answers 401 UNAUTHENTICATED (403 for a disabled account) for a bad token before any subgraph is called. */
 export function rejectBadTokens(): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operation }) {
-          if (contextValue.authError && !(operation && onlyPublicAuthFields(operation))) {
-            throw new GraphQLError(contextValue.authError.message, {
-              extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-            });
-          }
+          const refusal = credentialRefusal(contextValue, operation);
+          if (refusal) throw refusal;
         },
       };
     },

@@ -47,11 +47,26 @@ const schema = serviceEnv.extend({
   MAX_BODY_BYTES: count(102_400),
   /** Operations per batched HTTP request; 0 turns batching off. */
   MAX_BATCH: z.coerce.number().int().min(0).max(50).default(0),
+  /** Caps per gateway replica on what one caller may hold open over graphql-ws; see docs/subscriptions.md. */
+  WS_MAX_SUBSCRIPTIONS_PER_SOCKET: count(100),
+  WS_MAX_SUBSCRIPTIONS_PER_USER: count(500),
+  WS_MAX_SOCKETS_PER_USER: count(50),
+  WS_MAX_SOCKETS_PER_ADDRESS: count(1000),
+  /** Events one subscriber may have waiting (being resolved or unsent); past it the stream ends with LIMIT_EXCEEDED. */
+  WS_MAX_BUFFERED_EVENTS: count(256),
+  /** How often open sockets are checked against the shared store's revocations (the bus closes them sooner). */
+  REVOCATION_SWEEP_MS: count(1000),
   RATE_LIMIT_WINDOW: env.seconds(60),
   RATE_LIMIT_ANONYMOUS: count(300),
   RATE_LIMIT_USER: count(1200),
   RATE_LIMIT_PARTNER: count(3000),
   RATE_LIMIT_AUTH: count(30),
+  /** New automatic persisted queries one caller (API key, user or address) may register per window. */
+  RATE_LIMIT_APQ: count(100),
+  /** How long a registered automatic persisted query is kept after it was last registered. */
+  APQ_TTL: env.seconds(86_400),
+  /** The largest query that may be registered as an automatic persisted query (never more than MAX_BODY_BYTES). */
+  APQ_MAX_QUERY_BYTES: count(32_768),
 });
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
@@ -72,7 +87,7 @@ export function loadGatewayConfig(source: Env = process.env, argv: string[] = pr
   const flag = argv.indexOf('--supergraph');
   const fromFlag = flag >= 0 ? argv[flag + 1] : undefined;
   // Replicas share APQ, rate limits and revoked sessions through Redis; memory would split them.
-  const config = requireInProduction(loadConfig(schema, source), ['REDIS_URL']);
+  const config = requireInProduction(loadConfig(schema, source), ['REDIS_URL', 'INTERNAL_SECRET']);
   const production = config.NODE_ENV === 'production';
   return {
     ...config,
@@ -89,12 +104,19 @@ export function loadGatewayConfig(source: Env = process.env, argv: string[] = pr
       maxCost: config.MAX_COST,
       defaultListSize: config.DEFAULT_LIST_SIZE,
     },
+    sockets: {
+      subscriptionsPerSocket: config.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+      subscriptionsPerUser: config.WS_MAX_SUBSCRIPTIONS_PER_USER,
+      socketsPerUser: config.WS_MAX_SOCKETS_PER_USER,
+      socketsPerAddress: config.WS_MAX_SOCKETS_PER_ADDRESS,
+    },
     rateLimits: {
       windowSeconds: config.RATE_LIMIT_WINDOW,
       anonymous: config.RATE_LIMIT_ANONYMOUS,
       user: config.RATE_LIMIT_USER,
       partner: config.RATE_LIMIT_PARTNER,
       auth: config.RATE_LIMIT_AUTH,
+      apq: config.RATE_LIMIT_APQ,
     },
   };
 }

@@ -1,5 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { REFRESH_COOKIE } from '../../kernel/auth.ts';
+import { INTERNAL_HEADER } from '../../kernel/internal-auth.ts';
 import type { GatewayContext } from './context.ts';
 
 /** Response headers a subgraph may set on the client's response (sign-in cookies and token). */
@@ -10,18 +11,24 @@ const PASSED_BACK = ['x-auth-token'];
  * again), the client's address and device, and the refresh cookie; passes sign-in cookies back.
  */
 export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(url: string, opts: { timeoutMs: number; onRequest: () => void }) {
+  readonly #credential: () => string;
+
+  constructor(url: string, opts: { timeoutMs: number; onRequest: () => void; credential: () => string }) {
     // Node's fetch (not node-fetch) so Set-Cookie lists survive, with a deadline on every call.
     const fetcher = (input: string, init?: RequestInit) => {
       opts.onRequest();
       return fetch(input, { ...init, signal: AbortSignal.timeout(opts.timeoutMs) });
     };
     super({ url, fetcher: fetcher as never });
+    this.#credential = opts.credential;
   }
 
   override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const headers = options.request.http?.headers;
-    if (!headers || !('incomingRequestContext' in options)) return;
+    if (!headers) return;
+    // Every call, the gateway's own health and schema calls included: subgraphs answer only the gateway.
+    headers.set(INTERNAL_HEADER, this.#credential());
+    if (!('incomingRequestContext' in options)) return;
     const ctx = options.context;
     if (ctx.identity) headers.set('authorization', `Bearer ${ctx.identity.token}`);
     if (ctx.client.ip) headers.set('x-forwarded-for', ctx.client.ip);

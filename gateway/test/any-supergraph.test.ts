@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
+import { internalSecretOf } from '../../kernel/config.ts';
 import { createLogger } from '../../kernel/log.ts';
 import { createMetrics } from '../../kernel/metrics.ts';
 import { startSubgraphServer, type RunningService } from '../../kernel/subgraph-server.ts';
@@ -24,6 +25,7 @@ beforeAll(async () => {
     typeDefs,
     resolvers: { Query: { greeting: (_: unknown, { name }: { name: string }) => ({ id: name, text: `Hello, ${name}` }) } },
     port: 0,
+    internalSecret: internalSecretOf({}),
     logger,
     production: false,
     readiness: {},
@@ -61,7 +63,8 @@ describe('the gateway on a supergraph given with --supergraph', () => {
       expect(await viaGet.json()).toEqual({ data: { greeting: { text: 'Hello, Bo' } } });
       const base = gateway.url.replace(/\/graphql$/, '');
       expect((await fetch(`${base}/health`)).status).toBe(200);
-      expect(await (await fetch(`${base}/ready`)).json()).toEqual({ status: 'ready', checks: { toy: 'ok', store: 'ok' } });
+      expect(await (await fetch(`${base}/ready`)).json()).toEqual({ status: 'ready', checks: { supergraph: 'ok', store: 'ok' } });
+      expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok', subgraphs: { toy: { status: 'ok' } } });
     });
   });
 
@@ -82,11 +85,14 @@ describe('the gateway on a supergraph given with --supergraph', () => {
     });
   });
 
-  test('/ready answers 503 and names the subgraph that does not answer', async () => {
+  test('a subgraph that does not answer leaves the gateway ready and shows as failing on /health', async () => {
     await withGateway({ SUBGRAPH_TOY_URL: 'http://127.0.0.1:1/graphql' }, async (gateway) => {
+      // Every replica sees the same subgraphs: failing /ready on one would take them all out of service.
       const ready = await fetch(gateway.url.replace(/\/graphql$/, '/ready'));
-      expect(ready.status).toBe(503);
-      expect(await ready.json()).toEqual({ status: 'not ready', checks: { toy: 'failing', store: 'ok' } });
+      expect(ready.status).toBe(200);
+      const health = await fetch(gateway.url.replace(/\/graphql$/, '/health'));
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok', subgraphs: { toy: { status: 'failing', reason: 'unreachable' } } });
       // A subgraph that is down is an internal fault: generic text, no address or stack for the client.
       const body = (await (await post(gateway.url, '{ greeting(name: "x") { text } }')).json()) as { errors: any[] };
       expect(body.errors[0].extensions.code).toBe('INTERNAL_SERVER_ERROR');

@@ -15,6 +15,7 @@ export function createKeyValueStore(opts: { redisUrl?: string; prefix: string })
   // Closing one service's handle must not empty the store the others still use.
   return {
     get: (key) => shared.get(key),
+    getMany: (keys) => shared.getMany(keys),
     set: (key, value, o) => shared.set(key, value, o),
     take: (key) => shared.take(key),
     del: (key) => shared.del(key),

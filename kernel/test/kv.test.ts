@@ -22,6 +22,13 @@ describe.each(stores)('the %s key-value store', (_name, make) => {
     expect(await kv.get('missing')).toBeNull();
   });
 
+  test('getMany reads several keys in order, missing ones as null', async () => {
+    await kv.set('m1', 'one', { ttlSeconds: 60 });
+    await kv.set('m3', 'three', { ttlSeconds: 60 });
+    expect(await kv.getMany(['m1', 'm2', 'm3'])).toEqual(['one', null, 'three']);
+    expect(await kv.getMany([])).toEqual([]);
+  });
+
   test('onlyIfAbsent refuses to overwrite a live key', async () => {
     expect(await kv.set('once', 'first', { ttlSeconds: 60, onlyIfAbsent: true })).toBe(true);
     expect(await kv.set('once', 'second', { ttlSeconds: 60, onlyIfAbsent: true })).toBe(false);
@@ -49,5 +56,16 @@ describe.each(stores)('the %s key-value store', (_name, make) => {
     expect(await kv.ttl('count')).toBeGreaterThan(5);
     await kv.del('count');
     expect(await kv.get('count')).toBeNull();
+  });
+});
+
+describe('a Redis store that cannot be reached', () => {
+  test('answers SERVICE_UNAVAILABLE within about a second, with no internal text', async () => {
+    const kv = new RedisKeyValueStore('redis://127.0.0.1:1', 'down:');
+    const started = Date.now();
+    const failure = await kv.get('x').catch((err: unknown) => err);
+    expect(failure).toMatchObject({ message: 'The shared store is unavailable; try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    expect(Date.now() - started).toBeLessThan(3000);
+    await kv.close();
   });
 });

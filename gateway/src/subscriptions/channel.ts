@@ -8,6 +8,11 @@ export class Channel<T> implements AsyncIterableIterator<T> {
   #done = false;
   onReturn: () => void = () => {};
 
+  /** Items pushed and not yet read. */
+  get size(): number {
+    return this.#items.length;
+  }
+
   push(item: T): void {
     if (this.#done) return;
     const waiter = this.#waiting.shift();

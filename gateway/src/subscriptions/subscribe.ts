@@ -27,6 +27,12 @@ export interface FederatedSubscriptionDeps {
    * `rest` fetches for one event are made once and shared by every subscriber.
    */
   publicSources: Map<string, GraphQLDataSource>;
+  /**
+   * Events one subscriber may have waiting (being resolved, or resolved and not yet sent). Past it
+   * the stream ends with LIMIT_EXCEEDED naming the last event delivered, never a silent drop.
+   * @default 256
+   */
+  maxBufferedEvents?: number;
   logger: Logger;
 }
 
@@ -67,6 +73,17 @@ export class SharedResolutions {
   }
 }
 
+/** The `sequence` of an upstream event, when its selection includes it (instance and KB events do). */
+function sequenceOf(event: ExecutionResult): unknown {
+  const root = event.data ? Object.values(event.data)[0] : undefined;
+  return root && typeof root === 'object' && 'sequence' in root ? (root as { sequence: unknown }).sequence : undefined;
+}
+
+const overflow = (max: number, lastSequence: unknown) =>
+  new GraphQLError(`This subscriber fell more than ${max} events behind; events after the last one delivered were dropped. Subscribe again.`, {
+    extensions: { code: 'LIMIT_EXCEEDED', limit: 'bufferedEvents', max, lastDeliveredSequence: lastSequence ?? null },
+  });
+
 const internal = (message: string) => new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 
 /**
@@ -92,6 +109,10 @@ export function federatedSubscribe(
   const variables = Object.fromEntries((primary.variableUsages ?? []).map((name) => [name, args.variables[name]]));
   // Events are resolved one after another, so the client sees them in commit order.
   let queue = Promise.resolve();
+  let resolving = 0;
+  let overflowed = false;
+  let lastSequence: unknown = null;
+  const maxBuffered = deps.maxBufferedEvents ?? 256;
 
   const resolveEvent = async (event: ExecutionResult): Promise<ExecutionResult> => {
     const eventSource: GraphQLDataSource = { process: async () => ({ data: event.data, errors: event.errors }) } as GraphQLDataSource;
@@ -126,9 +147,27 @@ export function federatedSubscribe(
   const callerKey = `${args.context.identity?.sessionId ?? 'anonymous'}|${args.operationName ?? ''}|${print(args.document)}|${JSON.stringify(args.variables)}`;
   const stop = upstream.subscribe(primary.serviceName, primary.operation, variables, {
     next(event) {
+      if (overflowed) return;
+      if (resolving + channel.size >= maxBuffered) {
+        // A subscriber that cannot keep up: drop its backlog, tell it from where, and end.
+        overflowed = true;
+        stop();
+        queue = queue.then(() => {
+          channel.push({ errors: [overflow(maxBuffered, lastSequence)] });
+          channel.end();
+        });
+        return;
+      }
+      resolving += 1;
       queue = queue
         .then(() => deps.shared.resolve(`${callerKey}|${JSON.stringify(event)}`, () => resolveEvent(event)))
-        .then((result) => channel.push(result))
+        .then((result) => {
+          lastSequence = sequenceOf(event) ?? lastSequence;
+          channel.push(result);
+        })
+        .finally(() => {
+          resolving -= 1;
+        })
         .catch((err: unknown) => {
           deps.logger.error({ err }, 'resolving a subscription event failed');
           channel.push({ data: null, errors: [internal('This event could not be resolved')] });

@@ -2,6 +2,15 @@ import { type Client, createClient } from 'graphql-ws';
 import type { ExecutionResult } from 'graphql';
 import WebSocket from 'ws';
 
+/**
+ * A subgraph socket that stops answering (half-open: no FIN, no RST) must not hang its streams:
+ * a ping every KEEPALIVE_MS, and no pong within PONG_TIMEOUT_MS closes it, which ends its
+ * subscriptions with a clear error. The acknowledgement of `connection_init` has the same deadline.
+ */
+const KEEPALIVE_MS = 10_000;
+const PONG_TIMEOUT_MS = 5_000;
+const ACK_TIMEOUT_MS = 5_000;
+
 export interface UpstreamSink {
   next(result: ExecutionResult): void;
   /** The upstream subscription is over; `failure` (safe to show a client) says why when it was not a normal end. */
@@ -16,9 +25,10 @@ export interface UpstreamSink {
 export class UpstreamConnections {
   readonly #clients = new Map<string, Client>();
   readonly #urlOf: (service: string) => string;
-  readonly #connectionParams: Record<string, unknown>;
+  readonly #connectionParams: () => Record<string, unknown>;
 
-  constructor(urlOf: (service: string) => string, connectionParams: Record<string, unknown>) {
+  /** `connectionParams` is called for every connection: it carries a fresh gateway credential. */
+  constructor(urlOf: (service: string) => string, connectionParams: () => Record<string, unknown>) {
     this.#urlOf = urlOf;
     this.#connectionParams = connectionParams;
   }
@@ -26,10 +36,26 @@ export class UpstreamConnections {
   #client(service: string): Client {
     let client = this.#clients.get(service);
     if (!client) {
+      let socket: WebSocket | undefined;
+      let pongDeadline: NodeJS.Timeout | undefined;
       client = createClient({
         url: this.#urlOf(service).replace(/^http/, 'ws'),
         webSocketImpl: WebSocket,
         connectionParams: this.#connectionParams,
+        keepAlive: KEEPALIVE_MS,
+        connectionAckWaitTimeout: ACK_TIMEOUT_MS,
+        on: {
+          connected: (s) => {
+            socket = s as WebSocket;
+          },
+          ping: (received) => {
+            if (!received) pongDeadline = setTimeout(() => socket?.terminate(), PONG_TIMEOUT_MS);
+          },
+          pong: (received) => {
+            if (received) clearTimeout(pongDeadline);
+          },
+          closed: () => clearTimeout(pongDeadline),
+        },
         lazy: true,
         lazyCloseTimeout: 0,
         // A subgraph that goes away ends its subscriptions with an error; the client may resubscribe.

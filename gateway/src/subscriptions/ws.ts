@@ -1,22 +1,38 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
-import { type ExecutionResult, GraphQLError, parse, print, specifiedRules, type ValidationRule, validate } from 'graphql';
+import {
+  type ExecutionResult,
+  getOperationAST,
+  GraphQLError,
+  type OperationDefinitionNode,
+  parse,
+  print,
+  specifiedRules,
+  type ValidationRule,
+  validate,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { accessTokenFrom, readCookie, REFRESH_COOKIE, type Identity, type TokenVerifier } from '../../../kernel/auth.ts';
-import type { KeyValueStore } from '../../../kernel/kv/index.ts';
+import type { Identity } from '../../../kernel/auth.ts';
+import { AppError } from '../../../kernel/errors.ts';
+import { INTERNAL_PARAM } from '../../../kernel/internal-auth.ts';
 import type { Logger } from '../../../kernel/log.ts';
-import { assertLive } from '../../../kernel/revocation.ts';
 import type { ServiceMetrics } from '../../../kernel/metrics.ts';
+import { assertLive } from '../../../kernel/revocation.ts';
+import { type CredentialDeps, credentialRefusal, identify } from '../authentication.ts';
+import type { ClientInfo } from '../client-address.ts';
 import type { GatewayContext } from '../context.ts';
 import { Channel } from './channel.ts';
+import type { SocketHandle, SocketRegistry } from './sockets.ts';
 import { type FederatedSubscriptionDeps, federatedSubscribe } from './subscribe.ts';
 import { UpstreamConnections } from './upstream.ts';
 
 interface Connection {
-  identity: Identity | null;
   context: GatewayContext;
+  handle: SocketHandle;
   upstream: UpstreamConnections;
+  /** Ids of this socket's subscriptions counted against the caps, released on complete. */
+  counted: Set<string>;
 }
 
 const unauthenticated = (message: string) => new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } });
@@ -45,27 +61,40 @@ function untilExpiry(source: AsyncIterableIterator<ExecutionResult>, identity: I
   return out;
 }
 
-/**
- * The thin graphql-ws binding (protocol `graphql-transport-ws`) on the gateway's /graphql:
- * authenticates `connection_init` ({"authorization": "Bearer …"} or the auth cookie), hands
- * subscriptions to the federated executor and queries/mutations to Apollo Server, and releases a
- * client's upstream connections when it leaves.
- */
-export function serveGatewaySubscriptions(opts: {
+export interface GatewaySocketOptions {
   httpServer: Server;
   deps: () => FederatedSubscriptionDeps;
   urlOf: (service: string) => string;
-  verify: TokenVerifier;
+  credentials: CredentialDeps;
+  clientOf: (req: IncomingMessage) => ClientInfo;
+  /** The gateway's signature for subgraph sockets (kernel/internal-auth.ts). */
+  internalCredential: () => string;
   apollo: ApolloServer<GatewayContext>;
   metrics: ServiceMetrics;
-  /** The shared store where ended sessions are marked (kernel/revocation.ts). */
-  kv: KeyValueStore;
+  sockets: SocketRegistry;
   /** The same operation limits as HTTP: validation rules, parser tokens and message size. */
   limits: { rules: ValidationRule[]; maxTokens: number; maxPayloadBytes: number };
+  /** The same rate limits as HTTP, spent per subscribe (rate-limit.ts). */
+  admitRate: (context: GatewayContext, operation: OperationDefinitionNode) => Promise<void>;
   /** Browser origins allowed to open a socket authenticated by cookie (the cookie is sent cross-site otherwise). */
   allowedOrigins: (string | RegExp)[];
+  /** Time a socket has to send `connection_init`. @default 3000 */
+  connectionInitWaitTimeout?: number;
   logger: Logger;
-}) {
+}
+
+/** A GraphQLError from anything thrown by an admission step; unknown faults stay generic. */
+const asGraphQLError = (err: unknown) =>
+  err instanceof GraphQLError ? err : new AppError('INTERNAL_SERVER_ERROR', 'Internal server error');
+
+/**
+ * The thin graphql-ws binding (protocol `graphql-transport-ws`) on the gateway's /graphql. Every
+ * operation passes the same admission steps as HTTP, in the same order: credentials and liveness
+ * (authentication.ts, at connect and again per operation), safelist (partner tokens never reach
+ * the socket), parse/validate limits, rate limits, then plan and execute; errors go through the
+ * same boundary. The socket registry holds the caps and closes revoked sockets.
+ */
+export function serveGatewaySubscriptions(opts: GatewaySocketOptions) {
   const log = opts.logger.child({ component: 'subscriptions' });
   const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: opts.limits.maxPayloadBytes });
   const originAllowed = (origin: string | undefined) =>
@@ -79,67 +108,102 @@ export function serveGatewaySubscriptions(opts: {
   const server = useServer(
     {
       schema: () => opts.deps().planner.schema,
+      connectionInitWaitTimeout: opts.connectionInitWaitTimeout ?? 3000,
       async onConnect(ctx) {
         const params = ctx.connectionParams ?? {};
-        const headers = ctx.extra.request.headers;
-        // Cookies ride along on any site's socket: from an origin that is not allowed, none is used,
-        // neither the access cookie nor the refresh cookie (CSRF on WebSockets).
-        const cookiesAllowed = originAllowed(headers.origin);
+        const request = ctx.extra.request;
+        const socket = ctx.extra.socket;
+        // Cookies ride along on any site's socket: from an origin that is not allowed, none is used.
+        const cookiesAllowed = originAllowed(request.headers.origin);
         const authorization = typeof params.authorization === 'string' ? params.authorization : undefined;
-        const found = accessTokenFrom({ authorization, cookie: cookiesAllowed ? headers.cookie : undefined });
-        if (!found && !cookiesAllowed && accessTokenFrom({ cookie: headers.cookie })) {
-          ctx.extra.socket.close(4403, 'FORBIDDEN: origin not allowed to use the auth cookie');
+        if (!authorization && !cookiesAllowed && request.headers.cookie?.includes('atrium_access=')) {
+          socket.close(4403, 'FORBIDDEN: origin not allowed to use the auth cookie');
           return false;
         }
-        let identity: Identity | null = null;
-        if (found) {
-          try {
-            identity = await assertLive(opts.kv, await opts.verify(found.token));
-          } catch (err) {
-            log.info({ err: (err as Error).message }, 'subscription connection refused: bad token');
-            ctx.extra.socket.close(4401, 'UNAUTHENTICATED: invalid, expired or revoked access token');
-            return false;
-          }
+        let context: GatewayContext;
+        try {
+          context = await identify(
+            { authorization, cookie: cookiesAllowed ? request.headers.cookie : undefined, client: opts.clientOf(request) },
+            opts.credentials,
+          );
+        } catch (err) {
+          // 1013 "try again later": the store is down, the credentials may be fine.
+          socket.close(1013, `SERVICE_UNAVAILABLE: ${asGraphQLError(err).message}`.slice(0, 120));
+          return false;
         }
-        const context: GatewayContext = {
-          identity,
-          authError: null,
-          client: { ip: ctx.extra.request.socket.remoteAddress ?? null, userAgent: headers['user-agent'] ?? null },
-          refreshCookie: cookiesAllowed ? readCookie(headers.cookie, REFRESH_COOKIE) : undefined,
+        if (context.authError) {
+          const forbidden = context.authError.extensions.code === 'FORBIDDEN';
+          log.info({ err: context.authError.message }, 'subscription connection refused: bad token');
+          socket.close(
+            forbidden ? 4403 : 4401,
+            forbidden ? `FORBIDDEN: ${context.authError.message}` : 'UNAUTHENTICATED: invalid, expired or revoked access token',
+          );
+          return false;
+        }
+        const handle: SocketHandle = {
+          identity: context.identity,
+          ip: context.client.ip,
+          subscriptions: 0,
+          close: (code, reason) => socket.close(code, reason),
         };
-        const upstream = new UpstreamConnections(opts.urlOf, identity ? { authorization: `Bearer ${identity.token}` } : {});
-        connections.set(ctx.extra, { identity, context, upstream });
+        const refusal = opts.sockets.admit(handle);
+        if (refusal) {
+          socket.close(refusal.code, refusal.reason);
+          return false;
+        }
+        const identity = context.identity;
+        const upstream = new UpstreamConnections(opts.urlOf, () => ({
+          ...(identity ? { authorization: `Bearer ${identity.token}` } : {}),
+          [INTERNAL_PARAM]: opts.internalCredential(),
+        }));
+        connections.set(ctx.extra, { context, handle, upstream, counted: new Set() });
         return true;
       },
-      async onSubscribe(ctx, _id, payload) {
+      async onSubscribe(ctx, id, payload) {
         const connection = connections.get(ctx.extra);
         if (!connection) return [unauthenticated('Not connected')];
-        if (connection.identity && connection.identity.expiresAt * 1000 <= Date.now()) {
-          return [unauthenticated('Access token expired; reconnect with a fresh token')];
-        }
-        if (connection.identity) {
-          try {
-            await assertLive(opts.kv, connection.identity);
-          } catch (err) {
-            return [err as GraphQLError];
-          }
-        }
-        const { planner } = opts.deps();
-        let document: ReturnType<typeof parse>;
+        const { identity } = connection.context;
         try {
-          document = parse(payload.query, { maxTokens: opts.limits.maxTokens });
+          if (identity) {
+            if (identity.expiresAt * 1000 <= Date.now()) return [unauthenticated('Access token expired; reconnect with a fresh token')];
+            await assertLive(opts.credentials.kv, identity);
+          }
+          const { planner } = opts.deps();
+          let document: ReturnType<typeof parse>;
+          try {
+            document = parse(payload.query, { maxTokens: opts.limits.maxTokens });
+          } catch (err) {
+            return [new GraphQLError((err as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })];
+          }
+          const errors = validate(planner.schema, document, [...specifiedRules, ...opts.limits.rules]);
+          const operation = errors.length ? null : getOperationAST(document, payload.operationName);
+          if (errors.length || !operation) {
+            const problems = errors.length ? errors : [new GraphQLError('Unknown or ambiguous operationName')];
+            return problems.map((e) => new GraphQLError(e.message, { extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } }));
+          }
+          const refusal = credentialRefusal(connection.context, operation);
+          if (refusal) return [refusal];
+          // Queries and mutations spend theirs in Apollo Server's pipeline (execute below), like HTTP.
+          if (operation.operation === 'subscription') {
+            await opts.admitRate(connection.context, operation);
+            const capped = opts.sockets.startSubscription(connection.handle);
+            if (capped) return [capped];
+            connection.counted.add(id);
+          }
+          return {
+            schema: planner.schema,
+            document,
+            operationName: payload.operationName,
+            variableValues: payload.variables ?? {},
+            contextValue: connection,
+          };
         } catch (err) {
-          return [new GraphQLError((err as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })];
+          return [asGraphQLError(err)];
         }
-        const errors = validate(planner.schema, document, [...specifiedRules, ...opts.limits.rules]);
-        if (errors.length) return errors.map((e) => new GraphQLError(e.message, { extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } }));
-        return {
-          schema: planner.schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables ?? {},
-          contextValue: connection,
-        };
+      },
+      onComplete(ctx, id) {
+        const connection = connections.get(ctx.extra);
+        if (connection?.counted.delete(id)) opts.sockets.endSubscription(connection.handle);
       },
       subscribe(args) {
         const connection = args.contextValue as Connection;
@@ -150,7 +214,7 @@ export function serveGatewaySubscriptions(opts: {
             variables: (args.variableValues ?? {}) as Record<string, unknown>,
             context: connection.context,
           });
-          return untilExpiry(stream, connection.identity);
+          return untilExpiry(stream, connection.context.identity);
         } catch (err) {
           log.warn({ err: (err as Error).message }, 'subscription could not be planned');
           return { errors: [new GraphQLError('This subscription cannot be served', { extensions: { code: 'BAD_USER_INPUT' } })] };
@@ -172,16 +236,21 @@ export function serveGatewaySubscriptions(opts: {
         };
       },
       async onClose(ctx) {
-        await connections.get(ctx.extra)?.upstream.dispose();
+        const connection = connections.get(ctx.extra);
+        if (!connection) return;
+        opts.sockets.release(connection.handle);
+        await connection.upstream.dispose();
         connections.delete(ctx.extra);
       },
     },
     wss,
   );
   return {
+    /** Graceful: every socket is told the server is going away (1001), then upstreams are released. */
     async dispose() {
-      for (const client of wss.clients) client.terminate();
+      for (const client of wss.clients) client.close(1001, 'Going away: the gateway is shutting down');
       await server.dispose();
+      for (const client of wss.clients) client.terminate();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { verifierFromConfig } from '../../../kernel/auth.ts';
+import { internalSecretOf } from '../../../kernel/config.ts';
 import { openSubgraphDatabase, postgresReady } from '../../../kernel/db.ts';
 import { identityFromRequest } from '../../../kernel/identity.ts';
 import { createLogger, type Logger } from '../../../kernel/log.ts';
@@ -31,7 +32,9 @@ export async function start(
     name: 'catalog',
     typeDefs: await loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
     resolvers,
+    host: config.HOST,
     port: config.PORT,
+    internalSecret: internalSecretOf(config),
     logger,
     production: config.production,
     metrics,

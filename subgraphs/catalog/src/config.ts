@@ -9,7 +9,7 @@ const schema = subgraphEnv.extend({
 export type CatalogConfig = ReturnType<typeof loadCatalogConfig>;
 
 export function loadCatalogConfig(source: Env = process.env) {
-  const config = requireInProduction(loadConfig(schema, source), []);
+  const config = requireInProduction(loadConfig(schema, source), ['INTERNAL_SECRET']);
   const production = config.NODE_ENV === 'production';
   return {
     ...config,

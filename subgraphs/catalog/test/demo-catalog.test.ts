@@ -1,3 +1,5 @@
+import { internalSecretOf } from '../../../kernel/config.ts';
+import { INTERNAL_HEADER, internalCredential } from '../../../kernel/internal-auth.ts';
 import { createLogger } from '../../../kernel/log.ts';
 import { createTestDatabase } from '../../../test-support/database.ts';
 import { start } from '../src/app.ts';
@@ -5,7 +7,8 @@ import { loadCatalogConfig } from '../src/config.ts';
 
 const logger = createLogger({ service: 'catalog', level: 'silent' });
 const agentsOf = async (url: string) => {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ agents { slug } }' }) });
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', [INTERNAL_HEADER]: internalCredential(internalSecretOf({}))() },
+    body: JSON.stringify({ query: '{ agents { slug } }' }), });
   return ((await res.json()) as { data: { agents: { slug: string }[] } }).data.agents.map((a) => a.slug);
 };
 
@@ -26,7 +29,7 @@ describe('the demo catalog', () => {
   });
 
   test('production starts with an empty catalog and applies no migrations by itself', async () => {
-    const config = loadCatalogConfig({ DATABASE_URL: 'postgres://x@127.0.0.1:1/none', NODE_ENV: 'production' });
+    const config = loadCatalogConfig({ DATABASE_URL: 'postgres://x@127.0.0.1:1/none', NODE_ENV: 'production', INTERNAL_SECRET: 'x'.repeat(32) });
     expect(config).toMatchObject({ seedDemoCatalog: false, migrateOnStart: false });
   });
 });

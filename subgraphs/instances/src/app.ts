@@ -1,4 +1,6 @@
 import { type Identity, verifierFromConfig } from '../../../kernel/auth.ts';
+import { internalSecretOf } from '../../../kernel/config.ts';
+import { internalCredential } from '../../../kernel/internal-auth.ts';
 import { openSubgraphDatabase, postgresReady } from '../../../kernel/db.ts';
 import { identityFromConnectionParams, identityFromRequest } from '../../../kernel/identity.ts';
 import { createLogger, type Logger } from '../../../kernel/log.ts';
@@ -33,7 +35,7 @@ export async function start(
     config,
     orm,
     logger,
-    agents: federatedAgentDirectory(config.CATALOG_URL, logger.child({ component: 'agent-directory' })),
+    agents: federatedAgentDirectory(config.CATALOG_URL, internalCredential(internalSecretOf(config)), logger.child({ component: 'agent-directory' })),
     bus: createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }),
   };
   const verify = verifierFromConfig(config);
@@ -46,7 +48,9 @@ export async function start(
     name: 'instances',
     typeDefs: await loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
     resolvers,
+    host: config.HOST,
     port: config.PORT,
+    internalSecret: internalSecretOf(config),
     logger,
     production: config.production,
     metrics,

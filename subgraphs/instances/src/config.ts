@@ -13,7 +13,7 @@ const schema = subgraphEnv.extend({
 export type InstancesConfig = ReturnType<typeof loadInstancesConfig>;
 
 export function loadInstancesConfig(source: Env = process.env) {
-  const config = requireInProduction(loadConfig(schema, source), []);
+  const config = requireInProduction(loadConfig(schema, source), ['INTERNAL_SECRET']);
   const production = config.NODE_ENV === 'production';
   return { ...config, production, migrateOnStart: config.MIGRATE_ON_START ?? !production };
 }

@@ -3,11 +3,11 @@ import { startSystem, type System } from '../../../test-support/system.ts';
 import { Instance } from '../src/instance/instance.entity.ts';
 import { KnowledgeBase } from '../src/knowledge-base/knowledge-base.entity.ts';
 
-/** Calls the instances subgraph itself, as a caller that slipped past the gateway would. */
+/** Calls the instances subgraph itself with the gateway's credential, as the gateway (or a caller holding its secret) would. */
 async function direct(system: System, query: string, variables: Record<string, unknown>, token?: string) {
   const res = await fetch(system.instances.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { 'content-type': 'application/json', ...system.internalHeaders(), ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   return (await res.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] };

@@ -1,8 +1,10 @@
 import { createTokenVerifier } from '../../../kernel/auth.ts';
+import { internalSecretOf } from '../../../kernel/config.ts';
 import { openSubgraphDatabase, postgresReady } from '../../../kernel/db.ts';
 import { identityFromRequest, clientFromRequest } from '../../../kernel/identity.ts';
 import { createKeyValueStore } from '../../../kernel/kv/index.ts';
 import { createLogger, type Logger } from '../../../kernel/log.ts';
+import { createEventBus } from '../../../kernel/pubsub.ts';
 import { createMetrics } from '../../../kernel/metrics.ts';
 import { DateTimeScalar } from '../../../kernel/scalars.ts';
 import { loadTypeDefs, mergeResolvers, startSubgraphServer, type RunningService } from '../../../kernel/subgraph-server.ts';
@@ -18,6 +20,7 @@ import { derivedKey, secretBox } from './mfa/secret-box.ts';
 import { usersOrm } from './orm.ts';
 import { passwordResolvers } from './password/password.resolvers.ts';
 import { registrationResolvers } from './registration/registration.resolvers.ts';
+import { keepRevocationsComplete } from './session/revocation-sync.ts';
 import { refreshCookieFrom, sessionResolvers } from './session/session.resolvers.ts';
 import { userLoader, userResolvers } from './user/user.resolvers.ts';
 
@@ -43,6 +46,7 @@ export async function start(config: UsersConfig, logger: Logger = createLogger({
     config,
     orm,
     kv,
+    bus: createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }),
     keys,
     secrets: secretBox(config.MFA_ENCRYPTION_KEY ? Buffer.from(config.MFA_ENCRYPTION_KEY, 'base64') : derivedKey(config.JWT_PRIVATE_KEY)),
     logger,
@@ -55,11 +59,14 @@ export async function start(config: UsersConfig, logger: Logger = createLogger({
     }),
   };
 
+  const revocations = await keepRevocationsComplete(deps);
   const service = await startSubgraphServer<UsersContext>({
     name: 'users',
     typeDefs: await loadTypeDefs(new URL('../schema.graphql', import.meta.url)),
     resolvers,
+    host: config.HOST,
     port: config.PORT,
+    internalSecret: internalSecretOf(config),
     logger,
     production: config.production,
     metrics,
@@ -91,6 +98,8 @@ export async function start(config: UsersConfig, logger: Logger = createLogger({
     deps,
     async stop() {
       await service.stop();
+      revocations.stop();
+      await deps.bus.close();
       await kv.close();
       await orm.close();
     },

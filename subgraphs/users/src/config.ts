@@ -43,7 +43,7 @@ const schema = subgraphEnv.extend({
 export type UsersConfig = ReturnType<typeof loadUsersConfig>;
 
 export function loadUsersConfig(source: Env = process.env) {
-  const config = requireInProduction(loadConfig(schema, source), ['REDIS_URL', 'SMTP_URL', 'MFA_ENCRYPTION_KEY']);
+  const config = requireInProduction(loadConfig(schema, source), ['REDIS_URL', 'SMTP_URL', 'MFA_ENCRYPTION_KEY', 'INTERNAL_SECRET']);
   const production = config.NODE_ENV === 'production';
   return {
     ...config,

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import type { Identity, TokenVerifier } from '../../../kernel/auth.ts';
 import type { KeyValueStore } from '../../../kernel/kv/index.ts';
 import type { Logger } from '../../../kernel/log.ts';
+import type { EventBus } from '../../../kernel/pubsub.ts';
 import type { SigningKeys } from './auth/keys.ts';
 import type { UsersConfig } from './config.ts';
 import type { Mailer } from './mail/mailer.ts';
@@ -16,6 +17,8 @@ export interface UsersDeps {
   config: UsersConfig;
   orm: MikroORM;
   kv: KeyValueStore;
+  /** Announces revocations to the gateways, which close the sockets they ended. */
+  bus: EventBus;
   mailer: Mailer;
   keys: SigningKeys;
   /** Seals and opens TOTP secrets stored in the users schema. */
@@ -36,6 +39,8 @@ export interface UsersContext {
   refreshCookie: string | undefined;
   /** Batches `User` entity references from the gateway into one query per request. */
   userById: DataLoader<string, User | null>;
+  /** The account this request just signed in (login, registration, refresh): it may see its own details. */
+  signedInAs?: string;
   /** Memoised by `currentUser`: the caller's live session and account. */
   signedIn?: Promise<{ user: User; session: Session | null }>;
 }

@@ -17,7 +17,7 @@ describe('refresh token rotation', () => {
     const send = () =>
       fetch(system.users.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...system.internalHeaders() },
         body: JSON.stringify({ query: REFRESH, variables: { t: auth.refreshToken } }),
       }).then((r) => r.json() as Promise<{ data?: any; errors?: any[] }>);
     const results = await Promise.all([send(), send(), send()]);

@@ -5,6 +5,7 @@ import { cursor, fields, isUuid, parseInput } from '../../../../kernel/validatio
 import type { MutationResolvers, QueryResolvers } from '../__generated__/resolvers-types.ts';
 import type { UsersContext } from '../context.ts';
 import { currentUser } from '../session/current-user.ts';
+import { endKeyTokensOf } from '../api-key/api-key.service.ts';
 import { revokeSessions } from '../session/session.service.ts';
 import { ROLES, User } from '../user/user.entity.ts';
 
@@ -75,6 +76,7 @@ const Mutation: MutationResolvers<UsersContext> = {
     user.disabledAt ??= new Date();
     await ctx.em.flush();
     const ended = await revokeSessions(ctx, { user: user.id }, 'account_disabled');
+    await endKeyTokensOf(ctx.deps, ctx.em, user.id, 'account_disabled');
     ctx.deps.logger.info({ adminId: admin.id, userId: user.id, sessionsEnded: ended }, 'account disabled');
     return user;
   },
@@ -109,6 +111,7 @@ const Mutation: MutationResolvers<UsersContext> = {
     await ctx.em.flush();
     // Tokens carry roles: the user signs in again rather than keep a lost role for 15 minutes.
     await revokeSessions(ctx, { user: user.id }, 'roles_changed');
+    await endKeyTokensOf(ctx.deps, ctx.em, user.id, 'roles_changed');
     ctx.deps.logger.info({ adminId: admin.id, userId: user.id, role }, 'role revoked');
     return user;
   },

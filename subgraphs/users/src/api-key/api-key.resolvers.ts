@@ -39,7 +39,7 @@ const Mutation: MutationResolvers<UsersContext> = {
       ? await ctx.em.nativeUpdate(ApiKey, { id: args.id, user, revokedAt: null }, { revokedAt: new Date() })
       : 0;
     if (!revoked) throw notFound('API key');
-    await markRevoked(ctx.deps.kv, [args.id], ctx.deps.config.API_KEY_TOKEN_TTL);
+    await markRevoked(ctx.deps.kv, ctx.deps.bus, { ids: [args.id], reason: 'api_key_revoked', ttlSeconds: ctx.deps.config.API_KEY_TOKEN_TTL });
     ctx.deps.logger.info({ userId: user.id, apiKeyId: args.id }, 'API key revoked');
     return args.id;
   },

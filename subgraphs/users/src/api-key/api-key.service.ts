@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { markRevoked } from '../../../../kernel/revocation.ts';
 import { sameDigest, sha256 } from '../auth/tokens.ts';
+import type { UsersDeps } from '../context.ts';
 import { ApiKey } from './api-key.entity.ts';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -25,4 +27,13 @@ export async function findKeyBySecret(em: EntityManager, secret: string): Promis
 export async function touchKey(em: EntityManager, key: ApiKey): Promise<void> {
   const minuteAgo = new Date(Date.now() - 60_000);
   await em.nativeUpdate(ApiKey, { id: key.id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: minuteAgo } }] }, { lastUsedAt: new Date() });
+}
+
+/**
+ * Ends the partner tokens already minted for a user's keys (their roles or account changed); the
+ * keys stay, and the next exchange mints a token that reflects the change.
+ */
+export async function endKeyTokensOf(deps: UsersDeps, em: EntityManager, userId: string, reason: 'account_disabled' | 'roles_changed') {
+  const keys = await em.find(ApiKey, { user: userId, revokedAt: null }, { fields: ['id'] });
+  await markRevoked(deps.kv, deps.bus, { ids: keys.map((k) => k.id), reason, ttlSeconds: deps.config.API_KEY_TOKEN_TTL });
 }

@@ -1,5 +1,5 @@
 import { unauthenticated } from '../../../../kernel/errors.ts';
-import { markRevoked } from '../../../../kernel/revocation.ts';
+import { markRevoked, type RevocationReason } from '../../../../kernel/revocation.ts';
 import { setAuthCookies } from '../auth/cookies.ts';
 import { formatRefreshToken, newRefreshSecret, parseRefreshToken, sameDigest, sha256, signAccessToken } from '../auth/tokens.ts';
 import type { UsersContext } from '../context.ts';
@@ -22,6 +22,7 @@ async function issueTokens(ctx: UsersContext, user: User, session: Session, secr
   );
   const refreshToken = formatRefreshToken({ sessionId: session.id, generation: session.generation, secret });
   const refreshExpiresIn = Math.max(1, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000));
+  ctx.signedInAs = user.id;
   setAuthCookies(ctx.res, { accessToken, refreshToken, expiresIn: config.ACCESS_TOKEN_TTL, refreshExpiresIn }, config.cookieSecure);
   return { accessToken, refreshToken, expiresIn: config.ACCESS_TOKEN_TTL, user };
 }
@@ -42,7 +43,7 @@ export async function startSession(ctx: UsersContext, user: User): Promise<AuthP
     const now = new Date();
     const evicted = live.slice(config.MAX_SESSIONS - 1);
     // Marked first: an evicted device's token must stop at the gateway too, even if what follows fails.
-    await markRevoked(ctx.deps.kv, evicted.map((s) => s.id), config.ACCESS_TOKEN_TTL);
+    await markRevoked(ctx.deps.kv, ctx.deps.bus, { ids: evicted.map((s) => s.id), reason: 'session_limit', ttlSeconds: config.ACCESS_TOKEN_TTL });
     for (const old of evicted) {
       old.revokedAt = now;
       old.revokedReason = 'session_limit';
@@ -116,7 +117,7 @@ export async function sessionOfRefreshToken(ctx: UsersContext, raw: string): Pro
 export async function revokeSessions(
   ctx: UsersContext,
   where: { id?: string; user?: string; excludeId?: string },
-  reason: string,
+  reason: RevocationReason,
 ): Promise<number> {
   const live = await ctx.em.find(
     Session,
@@ -131,6 +132,6 @@ export async function revokeSessions(
   if (!live.length) return 0;
   const ids = live.map((s) => s.id);
   // The store first: if the database write then fails, a retry finds the sessions still live.
-  await markRevoked(ctx.deps.kv, ids, ctx.deps.config.ACCESS_TOKEN_TTL);
+  await markRevoked(ctx.deps.kv, ctx.deps.bus, { ids, reason, ttlSeconds: ctx.deps.config.ACCESS_TOKEN_TTL });
   return ctx.em.nativeUpdate(Session, { id: { $in: ids }, revokedAt: null }, { revokedAt: new Date(), revokedReason: reason });
 }

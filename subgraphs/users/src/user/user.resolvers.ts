@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
+import { forbidden } from '../../../../kernel/errors.ts';
 import { fields, isUuid, parseInput } from '../../../../kernel/validation.ts';
 import type { MutationResolvers, QueryResolvers, UserResolvers } from '../__generated__/resolvers-types.ts';
 import type { UsersContext } from '../context.ts';
@@ -54,8 +55,18 @@ const Mutation: MutationResolvers<UsersContext> = {
   },
 };
 
+/** Contact details are the owner's and admins' business, however the `User` was reached (`me`, `_entities`). */
+const mayContact = (user: User, ctx: UsersContext) =>
+  ctx.signedInAs === user.id || (!!ctx.identity && (ctx.identity.userId === user.id || ctx.identity.roles.includes('admin')));
+
 const UserType: UserResolvers<UsersContext> = {
   __resolveReference: (ref, ctx) => ctx.userById.load(ref.id),
+  email: (user, _args, ctx) => {
+    if (!mayContact(user, ctx)) throw forbidden("Only the account's owner and admins see its email");
+    return user.email;
+  },
+  phone: (user, _args, ctx) => (mayContact(user, ctx) ? (user.phone ?? null) : null),
+  telegram: (user, _args, ctx) => (mayContact(user, ctx) ? (user.telegram ?? null) : null),
 };
 
 export const userResolvers = { Query, Mutation, User: UserType };
