@@ -97,4 +97,34 @@ describe('rate limits', () => {
     for (let i = 0; i < 4; i++) attempts.push(codeOf(await login(system, 'limited@example.com', 'limited password')));
     expect(attempts).toEqual([undefined, undefined, undefined, 'RATE_LIMITED']);
   });
+
+  const LOGIN = 'login(input: {email: "nobody@example.com", password: "wrong password"}) { expiresIn }';
+  const authCodes = async (query: string) => (await post({ query })).body.errors?.map((e: any) => e.extensions.code) ?? [];
+
+  test('every aliased sign-in spends one unit of the auth budget', async () => {
+    // Three aliases spend the whole budget of 3 in one request (the first failure ends the serial
+    // mutation, so one error comes back); the next sign-in is refused.
+    expect(await authCodes(`mutation { a: ${LOGIN} b: ${LOGIN} c: ${LOGIN} }`)).toEqual(['UNAUTHENTICATED']);
+    const next = await post({ query: `mutation { ${LOGIN} }` });
+    expect(next.status).toBe(429);
+    expect(codeOf(next.body)).toBe('RATE_LIMITED');
+  });
+
+  test('sign-ins in fragments and inline fragments count like the others', async () => {
+    const query = `mutation { ...Two ... on Mutation { c: ${LOGIN} } } fragment Two on Mutation { a: ${LOGIN} b: ${LOGIN} }`;
+    expect(await authCodes(query)).toEqual(['UNAUTHENTICATED']);
+    expect(codeOf((await post({ query: `mutation { ${LOGIN} }` })).body)).toBe('RATE_LIMITED');
+  });
+
+  test('an operation that fails validation still spends the auth budget of its sign-ins', async () => {
+    // Four aliases break MAX_ALIASES and MAX_ROOT_FIELDS: nothing runs, but the four units are spent.
+    const invalid = await post({ query: `mutation { a: ${LOGIN} b: ${LOGIN} c: ${LOGIN} d: ${LOGIN} }` });
+    expect(codeOf(invalid.body)).toBe('BAD_USER_INPUT');
+    expect(codeOf((await post({ query: `mutation { ${LOGIN} }` })).body)).toBe('RATE_LIMITED');
+  });
+
+  test('operations that do not parse still spend the general budget', async () => {
+    for (let i = 0; i < 8; i++) expect((await post({ query: '{ agents { id ' })).status).toBe(400);
+    expect((await post({ query: '{ agents { id } }' })).status).toBe(429);
+  });
 });
