@@ -5,7 +5,7 @@ import { fields, isUuid, parseInput } from '../../../../kernel/validation.ts';
 import type { MutationResolvers, QueryResolvers } from '../__generated__/resolvers-types.ts';
 import { clearAuthCookies } from '../auth/cookies.ts';
 import { verifyPassword } from '../auth/password.ts';
-import { Throttle } from '../auth/throttle.ts';
+import { loginBudget } from '../auth/throttle.ts';
 import type { UsersContext } from '../context.ts';
 import { verifySecondFactor } from '../mfa/mfa.service.ts';
 import { User } from '../user/user.entity.ts';
@@ -18,21 +18,6 @@ const LoginInput = z.object({
   password: z.string().min(1, 'is required').max(128, 'must be at most 128 characters'),
   totp: z.string().trim().max(32).nullish(),
 });
-
-/** Two budgets guard sign-in: one per email (a targeted account), one per address (a sprayer). */
-function loginThrottles(ctx: UsersContext, email: string) {
-  const { kv, config } = ctx.deps;
-  const byEmail = { throttle: new Throttle(kv, 'login-email', config.LOGIN_MAX_FAILURES, config.LOGIN_FAILURE_WINDOW), subject: email };
-  const byIp = ctx.client.ip
-    ? [{ throttle: new Throttle(kv, 'login-ip', config.LOGIN_MAX_FAILURES_PER_IP, config.LOGIN_FAILURE_WINDOW), subject: ctx.client.ip }]
-    : [];
-  const all = [byEmail, ...byIp];
-  return {
-    check: () => Promise.all(all.map((t) => t.throttle.check(t.subject))),
-    fail: () => Promise.all(all.map((t) => t.throttle.fail(t.subject))),
-    clear: () => byEmail.throttle.clear(email),
-  };
-}
 
 const Query: QueryResolvers<UsersContext> = {
   async sessions(_root, _args, ctx) {
@@ -49,7 +34,8 @@ const Query: QueryResolvers<UsersContext> = {
 const Mutation: MutationResolvers<UsersContext> = {
   async login(_root, args, ctx) {
     const input = parseInput(LoginInput, args.input);
-    const throttle = loginThrottles(ctx, input.email);
+    // Per email and address, per address, and a slow-down per email: see loginBudget.
+    const throttle = loginBudget(ctx.deps.kv, ctx.deps.config, input.email, ctx.client.ip);
     await throttle.check();
 
     const user = await ctx.em.findOne(User, { email: input.email });
