@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
+import { markRevoked } from '../kernel/revocation.ts';
 import { codeOf } from '../test-support/graphql-client.ts';
 import { login, register, type Auth } from '../test-support/journeys.ts';
 import { startSystem, type System } from '../test-support/system.ts';
@@ -136,6 +137,16 @@ describe('revocation reaches open subscriptions', () => {
     expect(codeOf(refused)).toBe('FORBIDDEN');
   });
 
+  test('a revocation whose bus message was lost is found by the sweep within a second', async () => {
+    const lou = await register(system, 'lou@example.com');
+    const socket = await openSubscription(system, lou.accessToken);
+    const { sessionId } = await system.users.deps.verify(lou.accessToken);
+    // Written to the store only, as if the announcement never arrived; the sweep runs every 500 ms.
+    const closed = await closesAfter(socket, () => markRevoked(system.users.deps.kv, null, { ids: [sessionId], reason: 'logout', ttlSeconds: 60 }));
+    expect(closed.code).toBe(4401);
+    expect(closed.afterMs).toBeLessThan(1500);
+  });
+
   test('losing the admin role closes the socket opened with admin rights', async () => {
     await system.createUser('deputy@example.com', 'deputy password', { admin: true });
     const deputy = (await login(system, 'deputy@example.com', 'deputy password')).data!.login;
@@ -169,7 +180,12 @@ describe('revocations survive the shared store', () => {
       });
     });
     redis = startRedis();
-    await until(async () => new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null }).ping().then(() => true, () => false));
+    await until(async () => {
+      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
+      const up = await probe.ping().then(() => true, () => false);
+      probe.disconnect();
+      return up;
+    });
     system = await startSystem({ REDIS_URL: `redis://127.0.0.1:${port}` });
   });
   afterAll(async () => {

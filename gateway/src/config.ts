@@ -42,8 +42,10 @@ const schema = serviceEnv.extend({
   MAX_ROOT_FIELDS: count(10),
   MAX_DIRECTIVES: count(20),
   MAX_TOKENS: count(5000),
-  MAX_COST: count(20_000),
-  DEFAULT_LIST_SIZE: count(20),
+  /** Demand-control cost (see docs/developers.md): four levels of unsized lists pass, a fifth does not. */
+  MAX_COST: count(50_000),
+  /** Size of a list that no slicing argument or `@listSize` sizes. */
+  DEFAULT_LIST_SIZE: count(10),
   MAX_BODY_BYTES: count(102_400),
   /** Operations per batched HTTP request; 0 turns batching off. */
   MAX_BATCH: z.coerce.number().int().min(0).max(50).default(0),
@@ -55,7 +57,7 @@ const schema = serviceEnv.extend({
   /** Events one subscriber may have waiting (being resolved or unsent); past it the stream ends with LIMIT_EXCEEDED. */
   WS_MAX_BUFFERED_EVENTS: count(256),
   /** How often open sockets are checked against the shared store's revocations (the bus closes them sooner). */
-  REVOCATION_SWEEP_MS: count(1000),
+  REVOCATION_SWEEP_MS: count(500),
   RATE_LIMIT_WINDOW: env.seconds(60),
   RATE_LIMIT_ANONYMOUS: count(300),
   RATE_LIMIT_USER: count(1200),
