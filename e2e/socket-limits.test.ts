@@ -111,3 +111,26 @@ describe('what one caller may hold over graphql-ws', () => {
     await socket.until((f) => f.id === 's1999');
   });
 });
+
+describe('socket frames and HTTP requests share one rate limit', () => {
+  let limited: System;
+  beforeAll(async () => {
+    limited = await startSystem({ RATE_LIMIT_USER: '5' });
+  });
+  afterAll(() => limited.stop());
+
+  test('subscribes spend the budget HTTP requests spent, and past it answer RATE_LIMITED without an HTTP status', async () => {
+    // The system's own sign-up is anonymous, so the user's budget starts full.
+    const lee = await register(limited, 'lee@example.com');
+    for (let i = 0; i < 3; i++) expect((await limited.client({ token: lee.accessToken }).request('{ me { id } }')).errors).toBeUndefined();
+    const socket = new RawSocket(limited.gatewayUrl);
+    expect(await socket.init(lee.accessToken)).toBe('ack');
+    for (const id of ['1', '2', '3']) socket.send({ id, type: 'subscribe', payload: { query: EVENTS } });
+    const refused = await socket.until((f) => f.id === '3' && f.type === 'error');
+    expect(refused.payload[0].extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
+    expect(socket.frames.filter((f) => f.type === 'error' && f.id !== '3')).toEqual([]);
+    const http = await limited.client({ token: lee.accessToken }).request('{ me { id } }');
+    expect(http.status).toBe(429);
+    socket.close();
+  });
+});

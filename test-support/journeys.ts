@@ -11,9 +11,14 @@ export interface Auth {
 
 /** The mailed 6-digit code in the last mail to `email`. */
 export async function mailedCode(system: System, email: string): Promise<string> {
-  const code = /\b(\d{6})\b/.exec((await system.lastMailTo(email)).text)?.[1];
-  if (!code) throw new Error(`No code in the last mail to ${email}`);
-  return code;
+  // Mail is sent after the mutation answers (so a taken and a free email answer alike): wait for it.
+  for (let waited = 0; ; waited += 50) {
+    const mail = (await system.mails()).filter((m) => m.to === email.toLowerCase()).at(-1);
+    const code = mail && /\b(\d{6})\b/.exec(mail.text)?.[1];
+    if (code) return code;
+    if (waited > 5000) throw new Error(`No code mailed to ${email}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** The full two-step registration through the gateway, as the frontend does it. */

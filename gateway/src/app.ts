@@ -25,7 +25,7 @@ import { SocketRegistry } from './subscriptions/sockets.ts';
 import { bodyErrors, limitBatches } from './http-limits.ts';
 import { introspectionPolicy } from './introspection.ts';
 import { limitRules } from './limits.ts';
-import { rateBudgets, rateLimit } from './rate-limit.ts';
+import { admitRate, rateBudgets, rateLimit } from './rate-limit.ts';
 import { enforceSafelist, Safelist } from './safelist.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
@@ -77,6 +77,7 @@ export async function start(
   const bus = createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX });
   const sockets = new SocketRegistry(config.sockets, kv, logger.child({ component: 'sockets' }));
 
+  const budgets = rateBudgets(config);
   const server = new ApolloServer<GatewayContext>({
     gateway,
     ...sharedServerOptions({ production: config.production, logger: logger.child({ component: 'graphql' }) }),
@@ -90,7 +91,7 @@ export async function start(
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       rejectBadTokens(),
       introspectionPolicy(config.production),
-      rateLimit(rateBudgets(config)),
+      rateLimit(budgets),
     ],
   });
   await server.start();
@@ -134,8 +135,7 @@ export async function start(
     apollo: server,
     metrics,
     sockets,
-    // TODO(edge): spend the shared rate-limit budget here once rate-limit.ts exposes it per operation.
-    admitRate: async () => {},
+    admitRate: (context, request) => admitRate(budgets, { identity: context.identity, ip: context.client.ip, ...request }),
     limits: { rules: limitRules(config.limits), maxTokens: config.MAX_TOKENS, maxPayloadBytes: config.MAX_BODY_BYTES },
     allowedOrigins: config.corsOrigins,
     logger,

@@ -1,10 +1,10 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import {
+  type DocumentNode,
   type ExecutionResult,
   getOperationAST,
   GraphQLError,
-  type OperationDefinitionNode,
   parse,
   print,
   specifiedRules,
@@ -74,13 +74,20 @@ export interface GatewaySocketOptions {
   sockets: SocketRegistry;
   /** The same operation limits as HTTP: validation rules, parser tokens and message size. */
   limits: { rules: ValidationRule[]; maxTokens: number; maxPayloadBytes: number };
-  /** The same rate limits as HTTP, spent per subscribe (rate-limit.ts). */
-  admitRate: (context: GatewayContext, operation: OperationDefinitionNode) => Promise<void>;
+  /** The same rate limits as HTTP, on the same counters (rate-limit.ts `admitRate`). */
+  admitRate: (context: GatewayContext, request: { document?: DocumentNode; operationName?: string | null }) => Promise<void>;
   /** Browser origins allowed to open a socket authenticated by cookie (the cookie is sent cross-site otherwise). */
   allowedOrigins: (string | RegExp)[];
   /** Time a socket has to send `connection_init`. @default 3000 */
   connectionInitWaitTimeout?: number;
   logger: Logger;
+}
+
+/** Frames have no HTTP status: `extensions.http` (status, Retry-After) is for the HTTP binding only. */
+function withoutHttp(error: GraphQLError): GraphQLError {
+  if (!error.extensions.http) return error;
+  const { http: _http, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { extensions });
 }
 
 /** A GraphQLError from anything thrown by an admission step; unknown faults stay generic. */
@@ -173,19 +180,24 @@ export function serveGatewaySubscriptions(opts: GatewaySocketOptions) {
           try {
             document = parse(payload.query, { maxTokens: opts.limits.maxTokens });
           } catch (err) {
+            // A document that does not parse still costs its sender a unit of their budget.
+            await opts.admitRate(connection.context, {});
             return [new GraphQLError((err as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })];
           }
           const errors = validate(planner.schema, document, [...specifiedRules, ...opts.limits.rules]);
           const operation = errors.length ? null : getOperationAST(document, payload.operationName);
+          // Valid queries and mutations pay in Apollo Server's pipeline (execute below), as over HTTP;
+          // everything else pays here, failures included, so invalid frames are not free guesses.
+          if (!operation || operation.operation === 'subscription') {
+            await opts.admitRate(connection.context, { document, operationName: payload.operationName });
+          }
           if (errors.length || !operation) {
             const problems = errors.length ? errors : [new GraphQLError('Unknown or ambiguous operationName')];
             return problems.map((e) => new GraphQLError(e.message, { extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } }));
           }
           const refusal = credentialRefusal(connection.context, operation);
-          if (refusal) return [refusal];
-          // Queries and mutations spend theirs in Apollo Server's pipeline (execute below), like HTTP.
+          if (refusal) return [withoutHttp(refusal)];
           if (operation.operation === 'subscription') {
-            await opts.admitRate(connection.context, operation);
             const capped = opts.sockets.startSubscription(connection.handle);
             if (capped) return [capped];
             connection.counted.add(id);
@@ -198,7 +210,7 @@ export function serveGatewaySubscriptions(opts: GatewaySocketOptions) {
             contextValue: connection,
           };
         } catch (err) {
-          return [asGraphQLError(err)];
+          return [withoutHttp(asGraphQLError(err))];
         }
       },
       onComplete(ctx, id) {
