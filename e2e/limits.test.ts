@@ -58,8 +58,9 @@ describe('operation limits, each with its own error', () => {
   });
 
   test('estimated cost from list sizes in arguments', async () => {
+    // `first: 100` sizes the connection's edges (@listSize sizedFields), once per instance.
     const r = await post({
-      query: '{ instances { knowledgeBase { entries(first: 100) { pageInfo { hasNextPage } } } } }',
+      query: '{ instances { knowledgeBase { entries(first: 100) { edges { cursor } } } } }',
     });
     expect(limitOf(r)).toBe('cost');
   });
