@@ -1,5 +1,6 @@
 import { codeOf } from '../test-support/graphql-client.ts';
 import { login, register } from '../test-support/journeys.ts';
+import { lastMailTo } from '../test-support/mail-wait.ts';
 import { startSystem, type System } from '../test-support/system.ts';
 
 const REQUEST = 'mutation($e: String!) { requestPasswordReset(email: $e) }';
@@ -12,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => system.stop());
 
 const tokenFromMail = async (email: string) => {
-  const link = /https:\/\/app\.example\/reset\?token=(\S+)/.exec((await system.lastMailTo(email)).text);
+  const link = /https:\/\/app\.example\/reset\?token=(\S+)/.exec((await lastMailTo(system, email)).text);
   if (!link?.[1]) throw new Error('no reset link in the mail');
   return decodeURIComponent(link[1]);
 };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { badInput } from '../../../../kernel/errors.ts';
 import { fields, parseInput } from '../../../../kernel/validation.ts';
 import type { MutationResolvers } from '../__generated__/resolvers-types.ts';
+import { inBackground } from '../auth/background.ts';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import { Throttle } from '../auth/throttle.ts';
 import { sha256 } from '../auth/tokens.ts';
@@ -36,18 +37,26 @@ export const passwordResolvers: { Mutation: MutationResolvers<UsersContext> } = 
 
     async requestPasswordReset(_root, args, ctx) {
       const email = parseInput(fields.email, args.email, 'email');
-      const { config, kv, mailer } = ctx.deps;
+      const { config, kv, mailer, logger } = ctx.deps;
       // The answer is the same for every email; a cooldown keeps anyone from mail-bombing an inbox.
       if (!(await kv.set(`password-reset:cooldown:${email}`, '1', { ttlSeconds: 60, onlyIfAbsent: true }))) return true;
       const user = await ctx.em.findOne(User, { email, disabledAt: null });
       if (!user) return true;
+      // Storing the token and mailing the link happen after the answer, so a known email answers as fast
+      // as an unknown one. Both start now: the store write is queued before any later confirmation's read.
       const token = randomBytes(32).toString('base64url');
-      await kv.set(resetKey(token), user.id, { ttlSeconds: config.PASSWORD_RESET_TTL });
-      await mailer.send({
-        to: user.email,
-        subject: 'Reset your Atrium password',
-        text: `Open this link to choose a new password (valid for ${Math.round(config.PASSWORD_RESET_TTL / 60)} minutes, once): ${config.PASSWORD_RESET_URL.replace('{token}', encodeURIComponent(token))}\nIf you did not ask for it, ignore this mail.`,
+      const link = config.PASSWORD_RESET_URL.replace('{token}', encodeURIComponent(token));
+      const task = `password-reset:${user.id}`;
+      inBackground(logger, 'password reset token', task, async () => {
+        await kv.set(resetKey(token), user.id, { ttlSeconds: config.PASSWORD_RESET_TTL });
       });
+      inBackground(logger, 'password reset mail', task, () =>
+        mailer.send({
+          to: user.email,
+          subject: 'Reset your Atrium password',
+          text: `Open this link to choose a new password (valid for ${Math.round(config.PASSWORD_RESET_TTL / 60)} minutes, once): ${link}\nIf you did not ask for it, ignore this mail.`,
+        }),
+      );
       return true;
     },
 

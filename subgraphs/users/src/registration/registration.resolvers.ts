@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { badInput, conflict, rateLimited } from '../../../../kernel/errors.ts';
 import { fields, parseInput } from '../../../../kernel/validation.ts';
 import type { MutationResolvers } from '../__generated__/resolvers-types.ts';
+import { inBackground, settled } from '../auth/background.ts';
 import { hashPassword } from '../auth/password.ts';
 import { sha256 } from '../auth/tokens.ts';
 import type { UsersContext } from '../context.ts';
@@ -28,38 +29,47 @@ const keys = (email: string) => ({
   attempts: `registration:attempts:${email}`,
 });
 
+/** The background work of one email's registration requests, awaited by its confirmation. */
+const registrationTask = (email: string) => `registration:${email}`;
+
 const wrongCode = () => badInput([{ path: 'input.code', message: 'is wrong or has expired' }], 'Invalid or expired code');
 
 export const registrationResolvers: { Mutation: MutationResolvers<UsersContext> } = {
   Mutation: {
     async requestRegistration(_root, args, ctx) {
       const input = parseInput(RequestInput, args.input);
-      const { kv, config, mailer } = ctx.deps;
+      const { kv, config, mailer, logger } = ctx.deps;
       const key = keys(input.email);
       const fresh = await kv.set(key.cooldown, '1', { ttlSeconds: config.REGISTRATION_RESEND_COOLDOWN, onlyIfAbsent: true });
       if (!fresh) throw rateLimited(await kv.ttl(key.cooldown), 'A code was sent moments ago; wait before asking again');
 
-      // A taken email answers like a free one; its owner gets a notice instead of a code.
-      if (await ctx.em.count(User, { email: input.email })) {
-        await mailer.send({
-          to: input.email,
-          subject: 'Someone tried to register with your email',
-          text: 'Someone tried to create an Atrium account with this email. You already have one: sign in, or reset your password if you forgot it.',
-        });
+      // A taken email answers like a free one, in the same time: the mail, the bcrypt hash and the
+      // pending record are done in the background, after the answer.
+      const taken = (await ctx.em.count(User, { email: input.email })) > 0;
+      const task = registrationTask(input.email);
+      if (taken) {
+        inBackground(logger, 'registration notice', task, () =>
+          mailer.send({
+            to: input.email,
+            subject: 'Someone tried to register with your email',
+            text: 'Someone tried to create an Atrium account with this email. You already have one: sign in, or reset your password if you forgot it.',
+          }),
+        );
         return true;
       }
       // Each request is its own pending registration, found by its code: a code only ever creates the
       // account with the password of the request that mailed it, so nobody can swap theirs in.
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      const pending: PendingRegistration = {
-        passwordHash: await hashPassword(input.password, config.BCRYPT_COST),
-        name: input.name,
-      };
-      await kv.set(key.pending(sha256(code)), JSON.stringify(pending), { ttlSeconds: config.REGISTRATION_CODE_TTL });
-      await mailer.send({
-        to: input.email,
-        subject: 'Your Atrium confirmation code',
-        text: `Your confirmation code is ${code}. It expires in ${Math.round(config.REGISTRATION_CODE_TTL / 60)} minutes.`,
+      inBackground(logger, 'registration code mail', task, () =>
+        mailer.send({
+          to: input.email,
+          subject: 'Your Atrium confirmation code',
+          text: `Your confirmation code is ${code}. It expires in ${Math.round(config.REGISTRATION_CODE_TTL / 60)} minutes.`,
+        }),
+      );
+      inBackground(logger, 'registration pending record', task, async () => {
+        const pending: PendingRegistration = { passwordHash: await hashPassword(input.password, config.BCRYPT_COST), name: input.name };
+        await kv.set(key.pending(sha256(code)), JSON.stringify(pending), { ttlSeconds: config.REGISTRATION_CODE_TTL });
       });
       return true;
     },
@@ -68,6 +78,8 @@ export const registrationResolvers: { Mutation: MutationResolvers<UsersContext> 
       const input = parseInput(ConfirmInput, args.input);
       const { kv, config } = ctx.deps;
       const key = keys(input.email);
+      // A code can arrive before its request's background work stored it (on this process): wait for it.
+      await settled(registrationTask(input.email));
       const attempts = await kv.increment(key.attempts, config.REGISTRATION_CODE_TTL);
       // Past the budget every code is refused until the counter's window ends, so guessing stays bounded.
       if (attempts > config.CODE_MAX_ATTEMPTS) {
