@@ -56,7 +56,8 @@ describe('administration', () => {
       { id: bob.user.id },
     );
     expect(disabled.disableUser.disabledAt).toBeTruthy();
-    expect(codeOf(await system.client({ token: bob.accessToken }).request('{ me { id } }'))).toBe('UNAUTHENTICATED');
+    // Refused at the gateway as a disabled account (403), not as a sign-in problem.
+    expect(codeOf(await system.client({ token: bob.accessToken }).request('{ me { id } }'))).toBe('FORBIDDEN');
     const refresh = await system.client().request('mutation($t: String) { refreshSession(refreshToken: $t) { expiresIn } }', {
       t: bob.refreshToken,
     });

@@ -32,7 +32,8 @@ export function ormOptions(spec: SubgraphOrmSpec, databaseUrl: string, logger?: 
     debug: false,
     logger: (message) => log?.debug(message),
     onQuery: (sql) => {
-      metrics?.dbQueries.inc();
+      // Probes (readiness, the gateway's health checks) are not work done for a request.
+      if (sql !== PROBE_SQL) metrics?.dbQueries.inc();
       return sql;
     },
     migrations: {
@@ -84,4 +85,6 @@ export async function openSubgraphDatabase(
 }
 
 /** The readiness check of a subgraph's database. */
-export const postgresReady = (orm: MikroORM) => () => orm.em.getConnection().execute('select 1');
+const PROBE_SQL = 'select 1 /* probe */';
+
+export const postgresReady = (orm: MikroORM) => () => orm.em.getConnection().execute(PROBE_SQL);

@@ -86,7 +86,7 @@ export async function start(
     persistedQueries: { cache: apqCache(kv), ttl: 86_400 },
     allowBatchedHttpRequests: config.MAX_BATCH > 0,
     parseOptions: { maxTokens: config.MAX_TOKENS },
-    validationRules: limitRules(config.limits),
+    validationRules: limitRules(config.limits, supergraphSdl),
     plugins: [
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       rejectBadTokens(),
@@ -136,7 +136,7 @@ export async function start(
     metrics,
     sockets,
     admitRate: (context, request) => admitRate(budgets, { identity: context.identity, ip: context.client.ip, ...request }),
-    limits: { rules: limitRules(config.limits), maxTokens: config.MAX_TOKENS, maxPayloadBytes: config.MAX_BODY_BYTES },
+    limits: { rules: limitRules(config.limits, supergraphSdl), maxTokens: config.MAX_TOKENS, maxPayloadBytes: config.MAX_BODY_BYTES },
     allowedOrigins: config.corsOrigins,
     logger,
   });

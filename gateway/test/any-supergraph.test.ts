@@ -76,7 +76,7 @@ describe('the gateway on a supergraph given with --supergraph', () => {
   });
 
   test('in production introspection is off and there is no Sandbox landing page', async () => {
-    await withGateway({ NODE_ENV: 'production', REDIS_URL: process.env.REDIS_URL as string }, async (gateway) => {
+    await withGateway({ NODE_ENV: 'production', REDIS_URL: process.env.REDIS_URL as string, INTERNAL_SECRET: internalSecretOf({}) }, async (gateway) => {
       const body = (await (await post(gateway.url, '{ __schema { types { name } } }')).json()) as { errors: any[] };
       expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
       expect(body.errors[0].message).toMatch(/introspection/i);

@@ -72,9 +72,9 @@ export class SocketRegistry {
     if (handle.ip) bump(this.#perAddress, handle.ip, 1);
     const sessionId = handle.identity?.sessionId;
     if (sessionId) {
-      let set = this.#bySession.get(sessionId);
-      if (!set) this.#bySession.set(sessionId, (set = new Set()));
+      const set = this.#bySession.get(sessionId) ?? new Set<SocketHandle>();
       set.add(handle);
+      this.#bySession.set(sessionId, set);
     }
     return null;
   }
