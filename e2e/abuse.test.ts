@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { codeOf } from '../test-support/graphql-client.ts';
 import { AUTH_FIELDS } from '../test-support/journeys.ts';
 import { startSystem, type System } from '../test-support/system.ts';
@@ -7,7 +8,13 @@ const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { ${AUTH_FIE
 let system: System;
 beforeAll(async () => {
   // TRUST_PROXY=1: the gateway believes X-Forwarded-For, so each test client can call from its own address.
-  system = await startSystem({ TRUST_PROXY: '1', LOGIN_MAX_FAILURES: '10', LOGIN_MAX_FAILURES_PER_IP: '15' });
+  system = await startSystem({
+    TRUST_PROXY: '1',
+    LOGIN_MAX_FAILURES: '10',
+    LOGIN_MAX_FAILURES_PER_IP: '15',
+    RATE_LIMIT_APQ: '3',
+    APQ_MAX_QUERY_BYTES: '200',
+  });
 });
 afterAll(() => system.stop());
 
@@ -42,5 +49,39 @@ describe('sign-in budgets', () => {
     const owner = await login('198.51.100.7', 'popular@example.com', 'popular password');
     expect(owner.errors).toBeUndefined();
     expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+  });
+});
+
+/** One automatic persisted query request: the hash alone, or with its query to register it. */
+async function apq(ip: string, query: string, register: boolean) {
+  const sha256Hash = createHash('sha256').update(query).digest('hex');
+  const res = await fetch(system.gatewayUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+    body: JSON.stringify({ ...(register ? { query } : {}), extensions: { persistedQuery: { version: 1, sha256Hash } } }),
+  });
+  return { status: res.status, body: (await res.json()) as { data?: unknown; errors?: { extensions: Record<string, unknown> }[] } };
+}
+const apqCode = (r: Awaited<ReturnType<typeof apq>>) => r.body.errors?.[0]?.extensions.code;
+
+describe('the automatic persisted query store is bounded', () => {
+  test('a query over APQ_MAX_QUERY_BYTES is refused, and not stored', async () => {
+    const big = `query Big { agents { id ${'slug '.repeat(40)} } }`;
+    const refused = await apq('203.0.113.60', big, true);
+    expect(refused.status).toBe(400);
+    expect(apqCode(refused)).toBe('BAD_USER_INPUT');
+    expect(refused.body.errors?.[0]?.extensions.limit).toBe('persistedQuerySize');
+    expect(apqCode(await apq('203.0.113.60', big, false))).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  test('each caller registers a bounded number of new queries per window', async () => {
+    const query = (n: number) => `query Registered${n} { agents { id } }`;
+    for (let n = 0; n < 3; n++) expect((await apq('203.0.113.61', query(n), true)).body.errors).toBeUndefined();
+    const over = await apq('203.0.113.61', query(3), true);
+    expect(over.status).toBe(429);
+    expect(apqCode(over)).toBe('RATE_LIMITED');
+    // What is registered still runs by hash alone, and another caller has a budget of its own.
+    expect((await apq('203.0.113.61', query(0), false)).body.errors).toBeUndefined();
+    expect((await apq('203.0.113.62', query(3), true)).body.errors).toBeUndefined();
   });
 });

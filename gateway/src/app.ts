@@ -18,7 +18,7 @@ import type { RunningService } from '../../kernel/subgraph-server.ts';
 import { GraphQLError } from 'graphql';
 import { createKeyValueStore } from '../../kernel/kv/index.ts';
 import { apiKeyAuthenticator } from './api-keys.ts';
-import { apqCache } from './apq-cache.ts';
+import { apqOptions, apqRegistrations } from './apq-cache.ts';
 import { authenticate, rejectBadTokens } from './authentication.ts';
 import { clientAddressResolver } from './client-address.ts';
 import { SocketRegistry } from './subscriptions/sockets.ts';
@@ -83,7 +83,7 @@ export async function start(
     ...sharedServerOptions({ production: config.production, logger: logger.child({ component: 'graphql' }) }),
     // Introspection is decided per request (admins in production) by introspectionPolicy.
     introspection: true,
-    persistedQueries: { cache: apqCache(kv), ttl: 86_400 },
+    persistedQueries: apqOptions(kv, config.apq),
     allowBatchedHttpRequests: config.MAX_BATCH > 0,
     parseOptions: { maxTokens: config.MAX_TOKENS },
     validationRules: limitRules(config.limits, supergraphSdl),
@@ -91,7 +91,7 @@ export async function start(
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       rejectBadTokens(),
       introspectionPolicy(config.production),
-      rateLimit(budgets),
+      rateLimit(budgets), apqRegistrations(budgets, config.apq),
     ],
   });
   await server.start();

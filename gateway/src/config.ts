@@ -120,5 +120,6 @@ export function loadGatewayConfig(source: Env = process.env, argv: string[] = pr
       auth: config.RATE_LIMIT_AUTH,
       apq: config.RATE_LIMIT_APQ,
     },
+    apq: { ttlSeconds: config.APQ_TTL, maxQueryBytes: Math.min(config.APQ_MAX_QUERY_BYTES, config.MAX_BODY_BYTES) },
   };
 }

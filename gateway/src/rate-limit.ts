@@ -32,7 +32,14 @@ export function rateLimitedError(retryAfterSeconds: number): GraphQLError {
   });
 }
 
-async function spend(limiter: RateLimiterAbstract, key: string, points: number): Promise<void> {
+/** Who pays for a budget shared by every class of caller: the API key, else the user, else the address. */
+export function callerKey(identity: Identity | null, ip: string | null): string {
+  if (identity?.client === 'partner') return `key:${identity.sessionId}`;
+  return identity ? `user:${identity.userId}` : `ip:${ip ?? 'unknown'}`;
+}
+
+/** Spends `points` of `key`'s budget in `limiter`; throws RATE_LIMITED past it, SERVICE_UNAVAILABLE without a store. */
+export async function spend(limiter: RateLimiterAbstract, key: string, points: number): Promise<void> {
   try {
     await limiter.consume(key, points);
   } catch (err) {
