@@ -8,12 +8,37 @@ import type { ServiceMetrics } from './metrics.ts';
 export type ReadinessCheck = () => Promise<unknown>;
 
 /**
- * `/health` answers while the process is up; `/ready` answers 503 until every check passes, with
- * the failing ones named, so an orchestrator routes traffic only to a replica that can serve it.
+ * Facts about a service's surroundings shown on `/health` (the gateway's subgraphs). They inform and
+ * never decide: `/health` stays 200 while the process is up, whatever they say.
  */
-export function mountProbes(app: express.Express, checks: Record<string, ReadinessCheck>, logger: Logger): void {
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
+export type HealthDetail = () => Promise<unknown>;
+
+/** A detail that does not answer within this is shown as "unknown": liveness must not wait on the network. */
+const DETAIL_TIMEOUT_MS = 2500;
+
+/**
+ * `/health` answers 200 while the process is up, with `details` beside the status; `/ready` answers
+ * 503 until every check passes, with the failing ones named (a word, never error text: probes are
+ * unauthenticated), so an orchestrator routes traffic only to a replica that can serve it.
+ */
+export function mountProbes(
+  app: express.Express,
+  checks: Record<string, ReadinessCheck>,
+  logger: Logger,
+  details: Record<string, HealthDetail> = {},
+): void {
+  app.get('/health', async (_req, res) => {
+    const shown = await Promise.all(
+      Object.entries(details).map(async ([name, detail]) => {
+        try {
+          return [name, await withTimeout(detail(), DETAIL_TIMEOUT_MS)] as const;
+        } catch (err) {
+          logger.warn({ detail: name, err: (err as Error).message }, 'health detail failed');
+          return [name, 'unknown'] as const;
+        }
+      }),
+    );
+    res.json({ status: 'ok', ...Object.fromEntries(shown) });
   });
   app.get('/ready', async (_req, res) => {
     const results = await Promise.all(
@@ -51,19 +76,24 @@ export function createServiceApp(
    * @default 'loopback, linklocal, uniquelocal'
    */
   trustProxy: boolean | number | string = 'loopback, linklocal, uniquelocal',
+  /** Shown on `/health`, never deciding it (see {@link mountProbes}). */
+  healthDetails: Record<string, HealthDetail> = {},
 ): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy);
-  mountProbes(app, checks, logger);
+  mountProbes(app, checks, logger, healthDetails);
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   return app;
 }
 
-/** Listens on `port` (0 picks a free one) and returns the bound URL and a stop that drains connections. */
-export async function listen(app: express.Express, port: number, host = '0.0.0.0') {
+/**
+ * Listens on `host`:`port` (0 picks a free port) and returns the bound URL and a stop that drains
+ * connections. Services pass their HOST setting; loopback is the default so nothing is exposed by accident.
+ */
+export async function listen(app: express.Express, port: number, host = '127.0.0.1') {
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
@@ -71,11 +101,17 @@ export async function listen(app: express.Express, port: number, host = '0.0.0.0
   return {
     server,
     port: bound,
-    url: `http://localhost:${bound}`,
+    url: `http://${reachableHost(host)}:${bound}`,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       }),
   };
+}
+
+/** Where a process on this machine reaches a server bound to `host`: a wildcard or loopback bind answers on localhost. */
+function reachableHost(host: string): string {
+  if (['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(host)) return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }

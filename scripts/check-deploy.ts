@@ -7,8 +7,8 @@ import { SUBGRAPHS } from '../subgraphs/list.ts';
 /**
  * Keeps docker-compose.yml and k8s/ in step with the code, on a machine with no Docker engine and
  * no cluster: every subgraph in subgraphs/list.ts has a container started by its own main.ts, the
- * gateway is told every subgraph's URL, and the Kustomize base renders with a Deployment, Service
- * and probes for each.
+ * gateway is told every subgraph's URL, every service binds all interfaces in its container, and
+ * the Kustomize base renders with a Deployment, Service, probes and a NetworkPolicy for each.
  */
 const problems: string[] = [];
 /** Services with an HTTP Service in k8s; the bridge has no callers, so it has a Deployment only. */
@@ -17,7 +17,19 @@ const deployments = [...services, 'bridge'];
 const entry = (name: string) =>
   name === 'gateway' || name === 'bridge' ? `${name}/src/main.ts` : `subgraphs/${name}/src/main.ts`;
 
-const compose = parse(await readFile('docker-compose.yml', 'utf8')) as { services: Record<string, any> };
+/**
+ * Who may call a subgraph's HTTP port besides the gateway, and why; anyone else is a finding.
+ * Keep in step with k8s/network-policies.yaml and docs/operations.md.
+ */
+const CALLERS_BEYOND_GATEWAY: Record<string, string[]> = {
+  // JWKS_URL: every service that verifies access tokens fetches the users subgraph's public keys.
+  users: ['catalog', 'instances'],
+  // CATALOG_URL: the instances subgraph reads agents from the catalog directly.
+  catalog: ['instances'],
+};
+
+// merge: the services take their environment from YAML anchors (`<<: *app-env`).
+const compose = parse(await readFile('docker-compose.yml', 'utf8'), { merge: true }) as { services: Record<string, any> };
 for (const [name, svc] of Object.entries(compose.services)) {
   const deps = Array.isArray(svc.depends_on) ? svc.depends_on : Object.keys(svc.depends_on ?? {});
   for (const dep of deps) if (!compose.services[dep]) problems.push(`compose: ${name} depends on unknown service ${dep}`);
@@ -29,6 +41,8 @@ for (const name of deployments) {
     continue;
   }
   if (!String(svc.command).includes(entry(name))) problems.push(`compose: ${name} does not run ${entry(name)}`);
+  // Services bind loopback by default (kernel/config.ts HOST); a container's port is reached from outside it.
+  if (svc.environment?.HOST !== '0.0.0.0') problems.push(`compose: ${name} does not set HOST=0.0.0.0`);
 }
 const gatewayEnv = compose.services.gateway?.environment ?? {};
 // The gateway must share the users subgraph's store, or revoked sessions would pass the edge.
@@ -70,6 +84,16 @@ if (rendered) {
       problems.push(`k8s: no Service ${name}`);
     }
   }
+  const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'atrium-config');
+  if (configMap?.data?.HOST !== '0.0.0.0') problems.push('k8s: ConfigMap atrium-config does not set HOST=0.0.0.0');
+  for (const name of deployments) {
+    const container = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name)?.spec?.template?.spec?.containers?.[0];
+    const fromConfigMap = container?.envFrom?.some((e: any) => e.configMapRef?.name === 'atrium-config');
+    const own = container?.env?.find((e: any) => e.name === 'HOST');
+    if (own ? own.value !== '0.0.0.0' : !fromConfigMap) problems.push(`k8s: Deployment ${name} does not get HOST=0.0.0.0`);
+  }
+  problems.push(...checkNetworkPolicies(objects));
+
   const kafkaConnector = objects.find((o) => o.kind === 'KafkaConnector');
   for (const [key, value] of Object.entries(connector.config)) {
     if (key.startsWith('database.') || key === 'tasks.max' || key === 'connector.class') continue;
@@ -78,8 +102,64 @@ if (rendered) {
   if (objects.some((o) => o.kind === 'Secret')) problems.push('k8s: a Secret is committed; secrets come from the cluster');
 }
 
+/**
+ * Every subgraph must be isolated for ingress and admit exactly the gateway and its named callers,
+ * on its HTTP port; the gateway must admit anyone on its HTTP port. Policies add up, so every policy
+ * selecting a pod counts, including ones written for other pods with a broader selector.
+ */
+function checkNetworkPolicies(objects: any[]): string[] {
+  const found: string[] = [];
+  const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+  const workloads = objects
+    .filter((o) => o.kind === 'Deployment')
+    .map((o) => ({ name: o.metadata.name as string, labels: (o.spec?.template?.metadata?.labels ?? {}) as Record<string, string>, container: o.spec?.template?.spec?.containers?.[0] }));
+  const matches = (selector: any, labels: Record<string, string>) =>
+    !selector?.matchExpressions?.length && Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const isHttpPort = (port: unknown, container: any) =>
+    port === 'http' || container?.ports?.some((p: any) => p.name === 'http' && p.containerPort === port);
+  const ingressPolicies = (labels: Record<string, string>) =>
+    policies.filter((p) => matches(p.spec?.podSelector, labels) && (p.spec?.policyTypes ?? ['Ingress']).includes('Ingress'));
+
+  for (const { name } of SUBGRAPHS) {
+    const workload = workloads.find((w) => w.name === name);
+    if (!workload) continue; // reported above as a missing Deployment
+    const selecting = ingressPolicies(workload.labels);
+    if (!selecting.length) {
+      found.push(`k8s: no NetworkPolicy isolates ${name} for ingress`);
+      continue;
+    }
+    const expected = ['gateway', ...(CALLERS_BEYOND_GATEWAY[name] ?? [])].sort();
+    const admitted = new Set<string>();
+    for (const policy of selecting) {
+      for (const rule of policy.spec.ingress ?? []) {
+        const where = `NetworkPolicy ${policy.metadata.name} admits`;
+        if (!rule.from?.length) found.push(`k8s: ${where} every source to ${name}`);
+        for (const peer of rule.from ?? []) {
+          if (peer.ipBlock || peer.namespaceSelector || !peer.podSelector) found.push(`k8s: ${where} addresses or namespaces to ${name}`);
+          else if (peer.podSelector.matchExpressions?.length || !Object.keys(peer.podSelector.matchLabels ?? {}).length) {
+            found.push(`k8s: ${where} a broad pod selector to ${name}; name the callers by app.kubernetes.io/name`);
+          } else for (const w of workloads) if (matches(peer.podSelector, w.labels)) admitted.add(w.name);
+        }
+        if (!rule.ports?.length || rule.ports.some((p: any) => !isHttpPort(p.port, workload.container) || p.endPort)) {
+          found.push(`k8s: ${where} ports other than http to ${name}`);
+        }
+      }
+    }
+    const got = [...admitted].sort();
+    if (got.join(',') !== expected.join(',')) found.push(`k8s: ${name} admits ${got.join(', ') || 'no one'}; expected ${expected.join(', ')}`);
+  }
+
+  const gateway = workloads.find((w) => w.name === 'gateway');
+  const gatewayPolicies = gateway ? ingressPolicies(gateway.labels) : [];
+  const open = gatewayPolicies.some((p) =>
+    (p.spec.ingress ?? []).some((r: any) => !r.from?.length && r.ports?.some((port: any) => isHttpPort(port.port, gateway?.container))),
+  );
+  if (gatewayPolicies.length && !open) found.push('k8s: the gateway is isolated but does not admit every source on its http port');
+  return found;
+}
+
 if (problems.length) {
   for (const p of problems) console.error(`check-deploy: ${p}`);
   process.exit(1);
 }
-console.log(`check-deploy: docker-compose.yml, k8s/ and the Debezium connector match ${deployments.join(', ')}`);
+console.log(`check-deploy: docker-compose.yml, k8s/ (NetworkPolicies included) and the Debezium connector match ${deployments.join(', ')}`);

@@ -26,7 +26,7 @@ export async function start(config: BridgeConfig, logger: Logger = createLogger(
       })
     : undefined;
   const bridge = kafka ? undefined : make(async () => {});
-  const http = await listen(createServiceApp({}, logger, createMetrics('bridge')), config.PORT);
+  const http = await listen(createServiceApp({}, logger, createMetrics('bridge')), config.PORT, config.HOST);
   logger.info({ kafka: Boolean(kafka), port: http.port }, 'bridge running');
   return {
     /** The in-process bridge, for the relay of `npm start`; undefined when it consumes Kafka. */
