@@ -10,16 +10,18 @@ import type { Logger } from './log.ts';
  */
 export function sharedServerOptions(opts: { production: boolean; logger: Logger }): Pick<
   ApolloServerOptions<BaseContext>,
-  'csrfPrevention' | 'introspection' | 'includeStacktraceInErrorResponses' | 'formatError'
+  'csrfPrevention' | 'introspection' | 'includeStacktraceInErrorResponses' | 'formatError' | 'hideSchemaDetailsFromClientErrors'
 > {
   return {
     csrfPrevention: true,
     introspection: !opts.production,
     includeStacktraceInErrorResponses: false,
+    // No "Did you mean …?" in production: suggestions map the schema for whoever guesses.
+    hideSchemaDetailsFromClientErrors: opts.production,
     formatError: (formatted, error) =>
       formatError(clientFaultWithoutCode(formatted, error), {
         exposeDetails: !opts.production,
-        onInternal: () => opts.logger.error({ err: error, path: formatted.path }, 'unexpected error'),
+        onInternal: (_f, correlationId) => opts.logger.error({ err: error, path: formatted.path, correlationId }, 'unexpected error'),
       }),
   };
 }

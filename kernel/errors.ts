@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 /**
@@ -67,7 +68,8 @@ const FOREIGN_CODES: Record<string, ErrorCode> = {
  */
 export function formatError(
   formatted: GraphQLFormattedError,
-  opts: { exposeDetails: boolean; onInternal?: (formatted: GraphQLFormattedError) => void },
+  /** `onInternal` logs the detail once, with the correlation id the client is given. */
+  opts: { exposeDetails: boolean; onInternal?: (formatted: GraphQLFormattedError, correlationId: string) => void },
 ): GraphQLFormattedError {
   const raw = formatted.extensions?.code;
   const code = typeof raw === 'string' ? (FOREIGN_CODES[raw] ?? raw) : undefined;
@@ -75,11 +77,13 @@ export function formatError(
   if (code && KNOWN_CODES.has(code)) {
     return { ...formatted, extensions: { ...rest, code } };
   }
-  opts.onInternal?.(formatted);
+  // A subgraph's masked fault already carries its id: keep it, so one id finds the subgraph's log line.
+  const correlationId = typeof rest.correlationId === 'string' && /^[0-9a-f-]{36}$/.test(rest.correlationId) ? rest.correlationId : randomUUID();
+  opts.onInternal?.(formatted, correlationId);
   return {
-    message: opts.exposeDetails ? formatted.message : 'Internal server error',
+    message: opts.exposeDetails ? formatted.message : `Internal server error (correlation id ${correlationId})`,
     locations: formatted.locations,
     path: formatted.path,
-    extensions: { code: 'INTERNAL_SERVER_ERROR', ...(rest.serviceName ? { serviceName: rest.serviceName } : {}) },
+    extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId, ...(rest.serviceName ? { serviceName: rest.serviceName } : {}) },
   };
 }

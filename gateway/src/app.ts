@@ -138,6 +138,7 @@ export async function start(
     admitRate: (context, request) => admitRate(budgets, { identity: context.identity, ip: context.client.ip, ...request }),
     limits: { rules: limitRules(config.limits, supergraphSdl), maxTokens: config.MAX_TOKENS, maxPayloadBytes: config.MAX_BODY_BYTES },
     allowedOrigins: config.corsOrigins,
+    production: config.production,
     logger,
   });
   // Revocations close sockets at once from the bus; the sweep is the backstop for a lost message.

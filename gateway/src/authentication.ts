@@ -97,12 +97,20 @@ export function credentialRefusal(context: GatewayContext, operation: OperationD
   return new GraphQLError(context.authError.message, { extensions: { code, http: { status: code === 'FORBIDDEN' ? 403 : 401 } } });
 }
 
-/** Answers 401 UNAUTHENTICATED (403 for a disabled account) for a bad token before any subgraph is called. */
+const badRequest = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+
+/**
+ * Answers 400 for a document whose operation cannot be chosen (unknown or ambiguous
+ * `operationName`) or is a subscription (served on the socket), then 401 UNAUTHENTICATED (403 for
+ * a disabled account) for a bad token, before any subgraph is called.
+ */
 export function rejectBadTokens(): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operation }) {
+          if (!operation) throw badRequest('Unknown or ambiguous operationName: name one of the operations in the document');
+          if (operation.operation === 'subscription') throw badRequest('Subscriptions are served over graphql-ws (graphql-transport-ws) on this path');
           const refusal = credentialRefusal(contextValue, operation);
           if (refusal) throw refusal;
         },

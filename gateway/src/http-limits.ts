@@ -20,6 +20,10 @@ export function bodyErrors(maxBytes: number) {
   return (err: { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
     if (err.type === 'entity.too.large') return refuse(res, 413, `Request body is larger than ${maxBytes} bytes`, { limit: 'bodySize', max: maxBytes });
     if (err.type === 'entity.parse.failed') return refuse(res, 400, 'Request body is not valid JSON', {});
+    if (err.type === 'charset.unsupported') return refuse(res, 415, 'Only UTF-8 request bodies are accepted', {});
+    if (err.type === 'encoding.unsupported') return refuse(res, 415, 'Content-Encoding is not supported: send the body uncompressed', {});
+    // Any other client fault of the body reader (a body that does not match its encoding, an aborted upload).
+    if (err.status && err.status >= 400 && err.status < 500) return refuse(res, err.status, 'Malformed request body', {});
     return next(err);
   };
 }

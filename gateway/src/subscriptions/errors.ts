@@ -13,7 +13,7 @@ export function eventErrorBoundary(production: boolean, logger: Logger) {
       error instanceof GraphQLError ? error.toJSON() : { message: error.message, path: error.path, extensions: error.extensions };
     const safe = formatError(formatted, {
       exposeDetails: !production,
-      onInternal: () => log.error({ err: formatted }, 'unexpected error while resolving a subscription event'),
+      onInternal: (_f, correlationId) => log.error({ err: formatted, correlationId }, 'unexpected error while resolving a subscription event'),
     });
     return new GraphQLError(safe.message, { path: safe.path, extensions: safe.extensions });
   };

@@ -11,7 +11,6 @@ import {
   type ValidationRule,
   validate,
 } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Identity } from '../../../kernel/auth.ts';
 import { AppError } from '../../../kernel/errors.ts';
@@ -26,6 +25,7 @@ import { Channel } from './channel.ts';
 import type { SocketHandle, SocketRegistry } from './sockets.ts';
 import { type FederatedSubscriptionDeps, federatedSubscribe } from './subscribe.ts';
 import { UpstreamConnections } from './upstream.ts';
+import { bindGraphQLWs } from './ws-binding.ts';
 
 interface Connection {
   context: GatewayContext;
@@ -76,6 +76,8 @@ export interface GatewaySocketOptions {
   limits: { rules: ValidationRule[]; maxTokens: number; maxPayloadBytes: number };
   /** The same rate limits as HTTP, on the same counters (rate-limit.ts `admitRate`). */
   admitRate: (context: GatewayContext, request: { document?: DocumentNode; operationName?: string | null }) => Promise<void>;
+  /** In production, validation messages lose graphql-js's "Did you mean …?" suggestions, as over HTTP. */
+  production: boolean;
   /** Browser origins allowed to open a socket authenticated by cookie (the cookie is sent cross-site otherwise). */
   allowedOrigins: (string | RegExp)[];
   /** Time a socket has to send `connection_init`. @default 3000 */
@@ -89,6 +91,8 @@ function withoutHttp(error: GraphQLError): GraphQLError {
   const { http: _http, ...extensions } = error.extensions;
   return new GraphQLError(error.message, { extensions });
 }
+
+const withoutSuggestions = (message: string) => message.replace(/ Did you mean .*\?$/, '');
 
 /** A GraphQLError from anything thrown by an admission step; unknown faults stay generic. */
 const asGraphQLError = (err: unknown) =>
@@ -112,7 +116,8 @@ export function serveGatewaySubscriptions(opts: GatewaySocketOptions) {
   });
   const connections = new WeakMap<object, Connection>();
 
-  const server = useServer(
+  const server = bindGraphQLWs(
+    wss,
     {
       schema: () => opts.deps().planner.schema,
       connectionInitWaitTimeout: opts.connectionInitWaitTimeout ?? 3000,
@@ -193,7 +198,9 @@ export function serveGatewaySubscriptions(opts: GatewaySocketOptions) {
           }
           if (errors.length || !operation) {
             const problems = errors.length ? errors : [new GraphQLError('Unknown or ambiguous operationName')];
-            return problems.map((e) => new GraphQLError(e.message, { extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } }));
+            return problems.map(
+              (e) => new GraphQLError(opts.production ? withoutSuggestions(e.message) : e.message, { extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } }),
+            );
           }
           const refusal = credentialRefusal(connection.context, operation);
           if (refusal) return [withoutHttp(refusal)];
@@ -255,7 +262,7 @@ export function serveGatewaySubscriptions(opts: GatewaySocketOptions) {
         connections.delete(ctx.extra);
       },
     },
-    wss,
+    log,
   );
   return {
     /** Graceful: every socket is told the server is going away (1001), then upstreams are released. */
