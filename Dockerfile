@@ -22,6 +22,8 @@ COPY deploy/ ./deploy/
 
 # The official image's unprivileged user (uid 1000); the files above stay root-owned and read-only to it.
 USER node
+# Services bind loopback by default (kernel/config.ts HOST); in a container they must listen on all interfaces.
+ENV HOST=0.0.0.0
 
 EXPOSE 4000
 CMD ["node", "gateway/src/main.ts"]

@@ -47,6 +47,10 @@ for (const name of deployments) {
 const gatewayEnv = compose.services.gateway?.environment ?? {};
 // The gateway must share the users subgraph's store, or revoked sessions would pass the edge.
 if (!gatewayEnv.REDIS_URL) problems.push('compose: gateway lacks REDIS_URL');
+// Subgraphs refuse calls the gateway did not sign with the shared INTERNAL_SECRET (kernel/internal-auth.ts).
+for (const name of services) {
+  if (compose.services[name] && !compose.services[name].environment?.INTERNAL_SECRET) problems.push(`compose: ${name} lacks INTERNAL_SECRET`);
+}
 for (const { name } of SUBGRAPHS) {
   if (!gatewayEnv[`SUBGRAPH_${name.toUpperCase()}_URL`]) problems.push(`compose: gateway lacks SUBGRAPH_${name.toUpperCase()}_URL`);
 }
@@ -91,6 +95,12 @@ if (rendered) {
     const fromConfigMap = container?.envFrom?.some((e: any) => e.configMapRef?.name === 'atrium-config');
     const own = container?.env?.find((e: any) => e.name === 'HOST');
     if (own ? own.value !== '0.0.0.0' : !fromConfigMap) problems.push(`k8s: Deployment ${name} does not get HOST=0.0.0.0`);
+  }
+  for (const name of services) {
+    const container = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name)?.spec?.template?.spec?.containers?.[0];
+    const whole = container?.envFrom?.some((e: any) => e.secretRef?.name === 'atrium-secrets');
+    const own = container?.env?.some((e: any) => e.name === 'INTERNAL_SECRET' && e.valueFrom?.secretKeyRef?.key === 'INTERNAL_SECRET');
+    if (!whole && !own) problems.push(`k8s: Deployment ${name} does not get INTERNAL_SECRET from atrium-secrets`);
   }
   problems.push(...checkNetworkPolicies(objects));
 

@@ -96,7 +96,7 @@ export async function start(
   });
   await server.start();
 
-  // Ready when every subgraph answers and the shared store (APQ, rate limits, revocations) does.
+  // Ready when it can serve: supergraph loaded and shared store answering; subgraph health is on /health.
   const app = createServiceApp(gatewayReadiness(gateway, kv), logger, metrics, config.TRUST_PROXY, { subgraphs: subgraphHealth(subgraphs, metrics.registry, { logger }).report });
   app.use(
     '/graphql',
@@ -154,13 +154,21 @@ export async function start(
     port: http.port,
     stop: async () => {
       clearInterval(sweep);
-      await revocations.return?.();
+      // Unsubscribing from a store that is down would wait for it: stopping must not.
+      await settleWithin(revocations.return?.(), 1000);
       await subscriptions.dispose();
       await server.stop();
       await http.stop();
       safelist.close();
-      await bus.close();
+      await settleWithin(bus.close(), 1000);
       await kv.close();
     },
   };
+}
+
+/** Waits for `promise` at most `ms`, ignoring its outcome: for clean-ups that may hang on a dead dependency. */
+async function settleWithin(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise?.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
