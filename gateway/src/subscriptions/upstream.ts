@@ -26,6 +26,8 @@ export class UpstreamConnections {
   readonly #clients = new Map<string, Client>();
   readonly #urlOf: (service: string) => string;
   readonly #connectionParams: () => Record<string, unknown>;
+  /** Set by {@link drain}: upstreams closing now is a shutdown, and streams end normally. */
+  #draining = false;
 
   /** `connectionParams` is called for every connection: it carries a fresh gateway credential. */
   constructor(urlOf: (service: string) => string, connectionParams: () => Record<string, unknown>) {
@@ -72,7 +74,7 @@ export class UpstreamConnections {
     const offClosed = client.on('closed', () => {
       // A dead client is dropped so the next subscription opens a fresh connection.
       if (this.#clients.get(service) === client) this.#clients.delete(service);
-      if (!done) sink.end(`The ${service} subgraph closed the subscription; subscribe again`);
+      if (!done) sink.end(this.#draining ? undefined : `The ${service} subgraph closed the subscription; subscribe again`);
     });
     const unsubscribe = client.subscribe(
       { query, variables },
@@ -99,6 +101,12 @@ export class UpstreamConnections {
       offClosed();
       unsubscribe();
     };
+  }
+
+  /** Stops taking events: each stream ends normally once the events already received are delivered. */
+  async drain(): Promise<void> {
+    this.#draining = true;
+    await this.dispose();
   }
 
   async dispose(): Promise<void> {

@@ -115,6 +115,8 @@ export function serveGatewaySubscriptions(opts: GatewaySocketOptions) {
     socket.once('close', () => opts.metrics.wsConnections.dec());
   });
   const connections = new WeakMap<object, Connection>();
+  const open = new Set<Connection>();
+  let draining = false;
 
   const server = bindGraphQLWs(
     wss,
@@ -122,6 +124,10 @@ export function serveGatewaySubscriptions(opts: GatewaySocketOptions) {
       schema: () => opts.deps().planner.schema,
       connectionInitWaitTimeout: opts.connectionInitWaitTimeout ?? 3000,
       async onConnect(ctx) {
+        if (draining) {
+          ctx.extra.socket.close(1001, 'Going away: the gateway is shutting down');
+          return false;
+        }
         const params = ctx.connectionParams ?? {};
         const request = ctx.extra.request;
         const socket = ctx.extra.socket;
@@ -168,7 +174,9 @@ export function serveGatewaySubscriptions(opts: GatewaySocketOptions) {
           ...(identity ? { authorization: `Bearer ${identity.token}` } : {}),
           [INTERNAL_PARAM]: opts.internalCredential(),
         }));
-        connections.set(ctx.extra, { context, handle, upstream, counted: new Set() });
+        const connection = { context, handle, upstream, counted: new Set<string>() };
+        connections.set(ctx.extra, connection);
+        open.add(connection);
         return true;
       },
       async onSubscribe(ctx, id, payload) {
@@ -258,6 +266,7 @@ export function serveGatewaySubscriptions(opts: GatewaySocketOptions) {
         const connection = connections.get(ctx.extra);
         if (!connection) return;
         opts.sockets.release(connection.handle);
+        open.delete(connection);
         await connection.upstream.dispose();
         connections.delete(ctx.extra);
       },
@@ -265,9 +274,15 @@ export function serveGatewaySubscriptions(opts: GatewaySocketOptions) {
     log,
   );
   return {
-    /** Graceful: every socket is told the server is going away (1001), then upstreams are released. */
-    async dispose() {
-      for (const client of wss.clients) client.close(1001, 'Going away: the gateway is shutting down');
+    /**
+     * Graceful: no new sockets; every subscription stops taking events, delivers the ones in flight
+     * and completes (at most `drainMs`), then every socket is closed with 1001 (going away).
+     */
+    async dispose(drainMs = 5000) {
+      draining = true;
+      await Promise.all([...open].map((c) => c.upstream.drain()));
+      const deadline = Date.now() + drainMs;
+      while ([...open].some((c) => c.counted.size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await server.dispose();
       for (const client of wss.clients) client.terminate();
     },
