@@ -17,16 +17,12 @@ import { createMetrics } from '../../kernel/metrics.ts';
 import type { RunningService } from '../../kernel/subgraph-server.ts';
 import { GraphQLError } from 'graphql';
 import { createKeyValueStore } from '../../kernel/kv/index.ts';
+import { createAdmission } from './admission.ts';
 import { apiKeyAuthenticator } from './api-keys.ts';
-import { apqOptions, apqRegistrations } from './apq-cache.ts';
-import { authenticate, rejectBadTokens } from './authentication.ts';
-import { clientAddressResolver } from './client-address.ts';
+import { apqOptions } from './apq-cache.ts';
+import { bodyErrors } from './http-limits.ts';
+import { Safelist } from './safelist.ts';
 import { SocketRegistry } from './subscriptions/sockets.ts';
-import { bodyErrors, limitBatches } from './http-limits.ts';
-import { introspectionPolicy } from './introspection.ts';
-import { limitRules } from './limits.ts';
-import { admitRate, rateBudgets, rateLimit } from './rate-limit.ts';
-import { enforceSafelist, Safelist } from './safelist.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './context.ts';
 import { ForwardingDataSource } from './datasource.ts';
@@ -72,12 +68,10 @@ export async function start(
     ? apiKeyAuthenticator(exchangeUrl, verify, { headers: () => ({ [INTERNAL_HEADER]: credential() }) })
     : async () => Promise.reject(new GraphQLError('API keys are not served by this supergraph', { extensions: { code: 'UNAUTHENTICATED' } }));
 
-  const credentials = { verify, apiKeys, kv };
-  const clientOf = clientAddressResolver(config.TRUST_PROXY);
+  const admission = createAdmission(config, { kv, verify, apiKeys, supergraphSdl, safelist });
   const bus = createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX });
   const sockets = new SocketRegistry(config.sockets, kv, logger.child({ component: 'sockets' }));
 
-  const budgets = rateBudgets(config);
   const server = new ApolloServer<GatewayContext>({
     gateway,
     ...sharedServerOptions({ production: config.production, logger: logger.child({ component: 'graphql' }) }),
@@ -85,13 +79,12 @@ export async function start(
     introspection: true,
     persistedQueries: apqOptions(kv, config.apq),
     allowBatchedHttpRequests: config.MAX_BATCH > 0,
-    parseOptions: { maxTokens: config.MAX_TOKENS },
-    validationRules: limitRules(config.limits, supergraphSdl),
+    // The admission pipeline's HTTP steps (admission.ts): limits, credentials, rate limits.
+    parseOptions: admission.http.parseOptions,
+    validationRules: admission.http.validationRules,
     plugins: [
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
-      rejectBadTokens(),
-      introspectionPolicy(config.production),
-      rateLimit(budgets), apqRegistrations(budgets, config.apq),
+      ...admission.http.plugins,
     ],
   });
   await server.start();
@@ -102,9 +95,8 @@ export async function start(
     '/graphql',
     cors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Auth-Token', 'Retry-After'] }),
     express.json({ limit: config.MAX_BODY_BYTES }),
-    limitBatches(config.MAX_BATCH),
-    enforceSafelist(safelist),
-    expressMiddleware(server, { context: ({ req, res }) => authenticate(req, res, credentials, clientOf) }),
+    ...admission.http.middleware,
+    expressMiddleware(server, { context: admission.http.context }),
     bodyErrors(config.MAX_BODY_BYTES),
   );
   const http = await listen(app, config.PORT, config.HOST);
@@ -129,16 +121,14 @@ export async function start(
     httpServer: http.server,
     deps: () => subscriptionDeps,
     urlOf: (service) => urlOf.get(service) ?? '',
-    credentials,
-    clientOf,
+    credentials: admission.credentials,
+    clientOf: admission.clientOf,
+    admission: admission.socket,
     internalCredential: credential,
     apollo: server,
     metrics,
     sockets,
-    admitRate: (context, request) => admitRate(budgets, { identity: context.identity, ip: context.client.ip, ...request }),
-    limits: { rules: limitRules(config.limits, supergraphSdl), maxTokens: config.MAX_TOKENS, maxPayloadBytes: config.MAX_BODY_BYTES },
     allowedOrigins: config.corsOrigins,
-    production: config.production,
     logger,
   });
   // Revocations close sockets at once from the bus; the sweep is the backstop for a lost message.

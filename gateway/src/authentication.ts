@@ -49,7 +49,7 @@ export async function identify(credentials: Credentials, deps: CredentialDeps): 
   let authError: GraphQLError | null = null;
   if (credentials.apiKey || found) {
     try {
-      const verified = credentials.apiKey ? await deps.apiKeys(credentials.apiKey) : await deps.verify((found as { token: string }).token);
+      const verified = credentials.apiKey ? await keyFromBudgetedAddress(credentials, deps) : await deps.verify((found as { token: string }).token);
       // A partner token works only on the safelisted path, where the gateway itself traded the key for it.
       if (!credentials.apiKey && verified.client === 'partner') throw unauthenticated('Partner tokens are accepted only through X-API-Key');
       identity = await assertLive(deps.kv, verified);
@@ -64,6 +64,22 @@ export async function identify(credentials: Credentials, deps: CredentialDeps): 
     client: credentials.client,
     refreshCookie: readCookie(credentials.cookie, REFRESH_COOKIE),
   };
+}
+
+/** Refused API keys one address may try per minute before its keys are refused without asking the users subgraph. */
+const REFUSED_KEYS_PER_ADDRESS = 20;
+
+/** Random, well-shaped keys would each cost an exchange at the users subgraph: an address gets a small budget of refusals. */
+async function keyFromBudgetedAddress(credentials: Credentials, deps: CredentialDeps): Promise<Identity> {
+  const budgetKey = `refused-api-keys:${credentials.client.ip ?? 'unknown'}`;
+  const refusedSoFar = Number((await deps.kv.get(budgetKey)) ?? 0);
+  if (refusedSoFar >= REFUSED_KEYS_PER_ADDRESS) throw unauthenticated('Invalid or revoked API key');
+  try {
+    return await deps.apiKeys(credentials.apiKey as string);
+  } catch (err) {
+    if (err instanceof AppError && err.extensions.code === 'UNAUTHENTICATED') await deps.kv.increment(budgetKey, 60);
+    throw err;
+  }
 }
 
 /** The HTTP binding of {@link identify}: headers of the request, the response for sign-in cookies. */

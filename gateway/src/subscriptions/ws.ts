@@ -1,24 +1,14 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
-import {
-  type DocumentNode,
-  type ExecutionResult,
-  getOperationAST,
-  GraphQLError,
-  parse,
-  print,
-  specifiedRules,
-  type ValidationRule,
-  validate,
-} from 'graphql';
+import { type ExecutionResult, GraphQLError, print } from 'graphql';
 import { WebSocketServer } from 'ws';
 import type { Identity } from '../../../kernel/auth.ts';
 import { AppError } from '../../../kernel/errors.ts';
 import { INTERNAL_PARAM } from '../../../kernel/internal-auth.ts';
 import type { Logger } from '../../../kernel/log.ts';
 import type { ServiceMetrics } from '../../../kernel/metrics.ts';
-import { assertLive } from '../../../kernel/revocation.ts';
-import { type CredentialDeps, credentialRefusal, identify } from '../authentication.ts';
+import type { Admission } from '../admission.ts';
+import { type CredentialDeps, identify } from '../authentication.ts';
 import type { ClientInfo } from '../client-address.ts';
 import type { GatewayContext } from '../context.ts';
 import { Channel } from './channel.ts';
@@ -67,17 +57,13 @@ export interface GatewaySocketOptions {
   urlOf: (service: string) => string;
   credentials: CredentialDeps;
   clientOf: (req: IncomingMessage) => ClientInfo;
+  /** The admission pipeline's socket steps (admission.ts), the same modules HTTP runs. */
+  admission: Admission['socket'];
   /** The gateway's signature for subgraph sockets (kernel/internal-auth.ts). */
   internalCredential: () => string;
   apollo: ApolloServer<GatewayContext>;
   metrics: ServiceMetrics;
   sockets: SocketRegistry;
-  /** The same operation limits as HTTP: validation rules, parser tokens and message size. */
-  limits: { rules: ValidationRule[]; maxTokens: number; maxPayloadBytes: number };
-  /** The same rate limits as HTTP, on the same counters (rate-limit.ts `admitRate`). */
-  admitRate: (context: GatewayContext, request: { document?: DocumentNode; operationName?: string | null }) => Promise<void>;
-  /** In production, validation messages lose graphql-js's "Did you mean …?" suggestions, as over HTTP. */
-  production: boolean;
   /** Browser origins allowed to open a socket authenticated by cookie (the cookie is sent cross-site otherwise). */
   allowedOrigins: (string | RegExp)[];
   /** Time a socket has to send `connection_init`. @default 3000 */
@@ -92,8 +78,6 @@ function withoutHttp(error: GraphQLError): GraphQLError {
   return new GraphQLError(error.message, { extensions });
 }
 
-const withoutSuggestions = (message: string) => message.replace(/ Did you mean .*\?$/, '');
-
 /** A GraphQLError from anything thrown by an admission step; unknown faults stay generic. */
 const asGraphQLError = (err: unknown) =>
   err instanceof GraphQLError ? err : new AppError('INTERNAL_SERVER_ERROR', 'Internal server error');
@@ -107,7 +91,7 @@ const asGraphQLError = (err: unknown) =>
  */
 export function serveGatewaySubscriptions(opts: GatewaySocketOptions) {
   const log = opts.logger.child({ component: 'subscriptions' });
-  const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: opts.limits.maxPayloadBytes });
+  const wss = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: opts.admission.maxPayloadBytes });
   const originAllowed = (origin: string | undefined) =>
     !origin || opts.allowedOrigins.some((o) => (typeof o === 'string' ? o === origin : o.test(origin)));
   wss.on('connection', (socket) => {
@@ -182,36 +166,11 @@ export function serveGatewaySubscriptions(opts: GatewaySocketOptions) {
       async onSubscribe(ctx, id, payload) {
         const connection = connections.get(ctx.extra);
         if (!connection) return [unauthenticated('Not connected')];
-        const { identity } = connection.context;
         try {
-          if (identity) {
-            if (identity.expiresAt * 1000 <= Date.now()) return [unauthenticated('Access token expired; reconnect with a fresh token')];
-            await assertLive(opts.credentials.kv, identity);
-          }
           const { planner } = opts.deps();
-          let document: ReturnType<typeof parse>;
-          try {
-            document = parse(payload.query, { maxTokens: opts.limits.maxTokens });
-          } catch (err) {
-            // A document that does not parse still costs its sender a unit of their budget.
-            await opts.admitRate(connection.context, {});
-            return [new GraphQLError((err as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })];
-          }
-          const errors = validate(planner.schema, document, [...specifiedRules, ...opts.limits.rules]);
-          const operation = errors.length ? null : getOperationAST(document, payload.operationName);
-          // Valid queries and mutations pay in Apollo Server's pipeline (execute below), as over HTTP;
-          // everything else pays here, failures included, so invalid frames are not free guesses.
-          if (!operation || operation.operation === 'subscription') {
-            await opts.admitRate(connection.context, { document, operationName: payload.operationName });
-          }
-          if (errors.length || !operation) {
-            const problems = errors.length ? errors : [new GraphQLError('Unknown or ambiguous operationName')];
-            return problems.map(
-              (e) => new GraphQLError(opts.production ? withoutSuggestions(e.message) : e.message, { extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } }),
-            );
-          }
-          const refusal = credentialRefusal(connection.context, operation);
-          if (refusal) return [withoutHttp(refusal)];
+          const admitted = await opts.admission.admit(connection.context, payload, planner.schema);
+          if (Array.isArray(admitted)) return admitted.map(withoutHttp);
+          const { document, operation } = admitted;
           if (operation.operation === 'subscription') {
             const capped = opts.sockets.startSubscription(connection.handle);
             if (capped) return [capped];
