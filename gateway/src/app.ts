@@ -125,6 +125,7 @@ export async function start(
     clientOf: admission.clientOf,
     admission: admission.socket,
     internalCredential: credential,
+    upstreamKeepAliveMs: config.WS_UPSTREAM_KEEPALIVE_MS,
     apollo: server,
     metrics,
     sockets,

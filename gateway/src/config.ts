@@ -56,6 +56,8 @@ const schema = serviceEnv.extend({
   WS_MAX_SOCKETS_PER_ADDRESS: count(1000),
   /** Events one subscriber may have waiting (being resolved or unsent); past it the stream ends with LIMIT_EXCEEDED. */
   WS_MAX_BUFFERED_EVENTS: count(256),
+  /** Ping interval of the gateway's sockets to subgraphs: a half-open one is ended after 1.5 times this. */
+  WS_UPSTREAM_KEEPALIVE_MS: count(10_000),
   /** How often open sockets are checked against the shared store's revocations (the bus closes them sooner). */
   REVOCATION_SWEEP_MS: count(500),
   RATE_LIMIT_WINDOW: env.seconds(60),

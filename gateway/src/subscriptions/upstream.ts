@@ -4,12 +4,13 @@ import WebSocket from 'ws';
 
 /**
  * A subgraph socket that stops answering (half-open: no FIN, no RST) must not hang its streams:
- * a ping every KEEPALIVE_MS, and no pong within PONG_TIMEOUT_MS closes it, which ends its
+ * a ping every `keepAliveMs`, and no pong within half of it ends the socket, which ends its
  * subscriptions with a clear error. The acknowledgement of `connection_init` has the same deadline.
  */
-const KEEPALIVE_MS = 10_000;
-const PONG_TIMEOUT_MS = 5_000;
-const ACK_TIMEOUT_MS = 5_000;
+export interface UpstreamTimeouts {
+  /** @default 10000 */
+  keepAliveMs: number;
+}
 
 export interface UpstreamSink {
   next(result: ExecutionResult): void;
@@ -29,10 +30,17 @@ export class UpstreamConnections {
   /** Set by {@link drain}: upstreams closing now is a shutdown, and streams end normally. */
   #draining = false;
 
+  readonly #keepAliveMs: number;
+
   /** `connectionParams` is called for every connection: it carries a fresh gateway credential. */
-  constructor(urlOf: (service: string) => string, connectionParams: () => Record<string, unknown>) {
+  constructor(
+    urlOf: (service: string) => string,
+    connectionParams: () => Record<string, unknown>,
+    timeouts: UpstreamTimeouts = { keepAliveMs: 10_000 },
+  ) {
     this.#urlOf = urlOf;
     this.#connectionParams = connectionParams;
+    this.#keepAliveMs = timeouts.keepAliveMs;
   }
 
   #client(service: string): Client {
@@ -44,14 +52,14 @@ export class UpstreamConnections {
         url: this.#urlOf(service).replace(/^http/, 'ws'),
         webSocketImpl: WebSocket,
         connectionParams: this.#connectionParams,
-        keepAlive: KEEPALIVE_MS,
-        connectionAckWaitTimeout: ACK_TIMEOUT_MS,
+        keepAlive: this.#keepAliveMs,
+        connectionAckWaitTimeout: this.#keepAliveMs / 2,
         on: {
           connected: (s) => {
             socket = s as WebSocket;
           },
           ping: (received) => {
-            if (!received) pongDeadline = setTimeout(() => socket?.terminate(), PONG_TIMEOUT_MS);
+            if (!received) pongDeadline = setTimeout(() => socket?.terminate(), this.#keepAliveMs / 2);
           },
           pong: (received) => {
             if (received) clearTimeout(pongDeadline);

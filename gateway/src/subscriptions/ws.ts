@@ -59,6 +59,8 @@ export interface GatewaySocketOptions {
   clientOf: (req: IncomingMessage) => ClientInfo;
   /** The admission pipeline's socket steps (admission.ts), the same modules HTTP runs. */
   admission: Admission['socket'];
+  /** Ping interval of subgraph sockets; no pong within half of it ends them (upstream.ts). */
+  upstreamKeepAliveMs: number;
   /** The gateway's signature for subgraph sockets (kernel/internal-auth.ts). */
   internalCredential: () => string;
   apollo: ApolloServer<GatewayContext>;
@@ -154,10 +156,11 @@ export function serveGatewaySubscriptions(opts: GatewaySocketOptions) {
           return false;
         }
         const identity = context.identity;
-        const upstream = new UpstreamConnections(opts.urlOf, () => ({
-          ...(identity ? { authorization: `Bearer ${identity.token}` } : {}),
-          [INTERNAL_PARAM]: opts.internalCredential(),
-        }));
+        const upstream = new UpstreamConnections(
+          opts.urlOf,
+          () => ({ ...(identity ? { authorization: `Bearer ${identity.token}` } : {}), [INTERNAL_PARAM]: opts.internalCredential() }),
+          { keepAliveMs: opts.upstreamKeepAliveMs },
+        );
         const connection = { context, handle, upstream, counted: new Set<string>() };
         connections.set(ctx.extra, connection);
         open.add(connection);
