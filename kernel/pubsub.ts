@@ -32,6 +32,12 @@ export function createEventBus(opts: { redisUrl?: string; prefix: string }): Eve
   const publisher = new Redis(opts.redisUrl, options);
   const subscriber = new Redis(opts.redisUrl, options);
   for (const client of [publisher, subscriber]) client.on('error', () => {});
+  // graphql-redis-subscriptions drops the promises of these two calls: an unsubscribe racing a
+  // closing or lost connection would otherwise be an unhandled rejection (and crash a process).
+  for (const method of ['unsubscribe', 'punsubscribe'] as const) {
+    const original = subscriber[method].bind(subscriber) as (...args: unknown[]) => Promise<unknown>;
+    (subscriber as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => original(...args).catch(() => 0);
+  }
   // Our ioredis 6 clients; the package's own nested ioredis 5 types differ only nominally.
   const redis = new RedisPubSub({ publisher: publisher as never, subscriber: subscriber as never });
   return {

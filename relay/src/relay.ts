@@ -132,7 +132,11 @@ export class Relay {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#keepalive);
-    await this.#service?.destroy().catch(() => {});
+    const service = this.#service;
+    await service?.destroy().catch(() => {});
+    // destroy() drops every listener, but a message still being handled can fail after it (its sink
+    // closing too); the library then emits 'error', which with no listener would crash the process.
+    service?.on('error', () => {});
   }
 
   async #onMessage(lsn: string, message: Pgoutput.Message): Promise<void> {
