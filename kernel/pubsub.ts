@@ -39,12 +39,18 @@ export function createEventBus(opts: { redisUrl?: string; prefix: string }): Eve
     (subscriber as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => original(...args).catch(() => 0);
   }
   // Our ioredis 6 clients; the package's own nested ioredis 5 types differ only nominally.
+  let closing: Promise<void> | undefined;
   const redis = new RedisPubSub({ publisher: publisher as never, subscriber: subscriber as never });
   return {
     publish: (channel, payload) => redis.publish(`${opts.prefix}${channel}`, payload),
     listen: <T>(channel: string) => redis.asyncIterableIterator(`${opts.prefix}${channel}`) as AsyncIterableIterator<T>,
-    async close() {
-      await redis.close();
+    // Idempotent, and quiet when the connection is already gone: closing is best effort.
+    close() {
+      closing ??= redis.close().then(
+        () => undefined,
+        () => undefined,
+      );
+      return closing;
     },
   };
 }
