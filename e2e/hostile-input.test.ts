@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { login, type Auth } from '../test-support/journeys.ts';
-import { startSystem, type System } from '../test-support/system.ts';
+import { PRODUCTION_ENV, startSystem, type System } from '../test-support/system.ts';
 
 /** Text that must never reach a client: driver, store and runtime internals. */
 const INTERNAL = /postgres|pg_|ioredis|ECONN|EPIPE|MikroORM|select \S+ from|TypeError|ReferenceError|Cannot read prop|node_modules|\bat [\w.<>]+ \(|stack/i;
@@ -15,13 +15,7 @@ let system: System;
 let ann: Auth;
 beforeAll(async () => {
   // The production settings: what an attacker meets.
-  system = await startSystem({
-    NODE_ENV: 'production',
-    SMTP_URL: 'smtp://127.0.0.1:2525',
-    MIGRATE_ON_START: 'true',
-    MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-    CORS_ORIGINS: 'https://app.example',
-  });
+  system = await startSystem({ ...PRODUCTION_ENV, CORS_ORIGINS: 'https://app.example' });
   await system.createUser('ann@example.com', 'ann password 1');
   ann = (await login(system, 'ann@example.com', 'ann password 1')).data!.login;
 });

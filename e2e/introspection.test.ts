@@ -1,18 +1,13 @@
 import { codeOf } from '../test-support/graphql-client.ts';
 import { login } from '../test-support/journeys.ts';
-import { startSystem, type System } from '../test-support/system.ts';
+import { PRODUCTION_ENV, startSystem, type System } from '../test-support/system.ts';
 
 const INTROSPECT = '{ __schema { queryType { name } } }';
 
 let system: System;
 beforeAll(async () => {
   // Production settings; SMTP is required there but no mail is sent in this file.
-  system = await startSystem({
-    NODE_ENV: 'production',
-    SMTP_URL: 'smtp://127.0.0.1:2525',
-    MIGRATE_ON_START: 'true',
-    MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-  });
+  system = await startSystem(PRODUCTION_ENV);
   await system.createUser('ops@example.com', 'ops password', { admin: true });
   await system.createUser('someone@example.com', 'someone password');
 });

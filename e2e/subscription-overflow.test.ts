@@ -1,5 +1,5 @@
 import { withClient } from '../test-support/database.ts';
-import { login, register, type Auth } from '../test-support/journeys.ts';
+import { createAgentAsAdmin, register, type Auth } from '../test-support/journeys.ts';
 import { SubscriptionProbe, untilLive } from '../test-support/subscriptions.ts';
 import { startSystem, type System } from '../test-support/system.ts';
 
@@ -11,13 +11,7 @@ let agentId: string;
 beforeAll(async () => {
   // One event may wait per subscriber: a burst of changes overflows it for sure.
   system = await startSystem({ WS_MAX_BUFFERED_EVENTS: '1' }, { cdc: 'in-process' });
-  await system.createUser('root@example.com', 'root password', { admin: true });
-  const admin = (await login(system, 'root@example.com', 'root password')).data!.login;
-  agentId = (
-    await system.client({ token: admin.accessToken }).ok<{ createAgent: { id: string } }>(
-      'mutation { createAgent(input: {slug: "scribe", name: "Scribe", description: "d", category: "writing"}) { id } }',
-    )
-  ).createAgent.id;
+  agentId = await createAgentAsAdmin(system);
   ann = await register(system, 'ann@example.com');
 });
 afterAll(() => system.stop());

@@ -42,3 +42,15 @@ export async function login(system: System, email: string, password: string, tot
       input: { email, password, totp },
     });
 }
+
+/** An admin creates an agent in the catalog (the CLI's path for the admin); returns the agent's id. */
+export async function createAgentAsAdmin(system: System, slug = 'scribe', name = 'Scribe'): Promise<string> {
+  await system.createUser(`root-${slug}@example.com`, 'root password', { admin: true });
+  const admin = (await login(system, `root-${slug}@example.com`, 'root password')).data!.login;
+  const created = await system
+    .client({ token: admin.accessToken })
+    .ok<{ createAgent: { id: string } }>('mutation($i: CreateAgentInput!) { createAgent(input: $i) { id } }', {
+      i: { slug, name, description: 'd', category: 'writing' },
+    });
+  return created.createAgent.id;
+}

@@ -24,6 +24,14 @@ import { GraphQLClient } from './graphql-client.ts';
 
 export type System = Awaited<ReturnType<typeof startSystem>>;
 
+/** NODE_ENV=production and what production requires to start; SMTP is named but no mail is sent. */
+export const PRODUCTION_ENV: Record<string, string> = {
+  NODE_ENV: 'production',
+  SMTP_URL: 'smtp://127.0.0.1:2525',
+  MIGRATE_ON_START: 'true',
+  MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+};
+
 /**
  * The system under test, as `npm start` wires it but on free ports: a fresh database, a Redis key
  * prefix of its own, a fresh signing key and a mail outbox file per test file.
