@@ -3,7 +3,7 @@ import { decodeDecimal, decodeRecord, type Decoded } from '../events/debezium.ts
 import { encodeDecimal, encodeValue } from '../events/encode.ts';
 import { entryEvent, instanceEvent } from '../../subgraphs/instances/src/events/instance-events.ts';
 
-const FIXTURES = new URL('../../../shared/fixtures/debezium/', import.meta.url);
+const FIXTURES = new URL('./fixtures/debezium/', import.meta.url);
 const fixture = (name: string) => readFile(new URL(name, FIXTURES), 'utf8');
 
 async function decode(value: string | null, key?: string): Promise<Decoded> {
