@@ -17,13 +17,23 @@ export type Env = Record<string, string | undefined>;
  * Reads the environment once, through a zod schema, so every service gets a typed config object
  * and a bad value stops start-up with a message that names the variable.
  */
-export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.env): z.infer<S> {
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: Env = process.env,
+  /** Variables that must be set when NODE_ENV=production; reported together with every other problem. */
+  requiredInProduction: string[] = [],
+): z.infer<S> {
   // Empty strings mean "unset", as in a .env file with `KEY=`.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);
+  // Every problem at once: a missing secret must not hide a bad URL, nor the other way round.
+  if (cleaned.NODE_ENV === 'production') {
+    for (const key of requiredInProduction) {
+      if (cleaned[key] === undefined && !problems.some((p) => p.startsWith(`${key}:`))) problems.push(`${key}: required when NODE_ENV=production`);
+    }
   }
+  if (problems.length || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
 }
 
@@ -82,14 +92,3 @@ export const subgraphEnv = serviceEnv.extend({
   /** Apply pending migrations on start; on by default outside production. */
   MIGRATE_ON_START: bool.optional(),
 });
-
-/** Production must name its stores explicitly; development may fall back to in-process ones. */
-export function requireInProduction<T extends { NODE_ENV: string }>(
-  config: T,
-  keys: (keyof T & string)[],
-): T {
-  if (config.NODE_ENV !== 'production') return config;
-  const missing = keys.filter((k) => config[k] === undefined);
-  if (missing.length) throw new ConfigError(missing.map((k) => `${k}: required when NODE_ENV=production`));
-  return config;
-}

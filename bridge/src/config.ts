@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cdcEnv } from '../../kernel/cdc-config.ts';
-import { loadConfig, requireInProduction, type Env } from '../../kernel/config.ts';
+import { loadConfig, type Env } from '../../kernel/config.ts';
 
 const schema = cdcEnv.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(4010),
@@ -13,5 +13,5 @@ const schema = cdcEnv.extend({
 export type BridgeConfig = ReturnType<typeof loadBridgeConfig>;
 
 export function loadBridgeConfig(source: Env = process.env) {
-  return requireInProduction(loadConfig(schema, source), ['KAFKA_BROKERS', 'REDIS_URL']);
+  return loadConfig(schema, source, ['KAFKA_BROKERS', 'REDIS_URL']);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, env, loadConfig, requireInProduction, serviceEnv, type Env } from '../../kernel/config.ts';
+import { ConfigError, env, loadConfig, serviceEnv, type Env } from '../../kernel/config.ts';
 
 const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
@@ -91,7 +91,7 @@ export function loadGatewayConfig(source: Env = process.env, argv: string[] = pr
   const flag = argv.indexOf('--supergraph');
   const fromFlag = flag >= 0 ? argv[flag + 1] : undefined;
   // Replicas share APQ, rate limits and revoked sessions through Redis; memory would split them.
-  const config = requireInProduction(loadConfig(schema, source), ['REDIS_URL', 'INTERNAL_SECRET']);
+  const config = loadConfig(schema, source, ['REDIS_URL', 'INTERNAL_SECRET']);
   const production = config.NODE_ENV === 'production';
   return {
     ...config,

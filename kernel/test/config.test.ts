@@ -19,6 +19,16 @@ describe('configuration from the environment', () => {
     }
   });
 
+  test('in production a bad value and missing secrets are reported in one go', () => {
+    try {
+      loadUsersConfig({ NODE_ENV: 'production', DATABASE_URL: 'mysql://nope' });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      const problems = (err as ConfigError).problems.join('\n');
+      for (const name of ['DATABASE_URL', 'JWT_PRIVATE_KEY', 'REDIS_URL', 'SMTP_URL', 'MFA_ENCRYPTION_KEY', 'INTERNAL_SECRET']) expect(problems).toMatch(new RegExp(`${name}:`));
+    }
+  });
+
   test('production refuses to start without Redis and SMTP', () => {
     expect(() => loadUsersConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/atrium', JWT_PRIVATE_KEY: KEY })).toThrow(
       /REDIS_URL: required when NODE_ENV=production[\s\S]*SMTP_URL: required/,

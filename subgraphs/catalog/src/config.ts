@@ -1,4 +1,4 @@
-import { env, loadConfig, requireInProduction, subgraphEnv, type Env } from '../../../kernel/config.ts';
+import { env, loadConfig, subgraphEnv, type Env } from '../../../kernel/config.ts';
 
 const schema = subgraphEnv.extend({
   PORT: env.port(4002),
@@ -9,7 +9,7 @@ const schema = subgraphEnv.extend({
 export type CatalogConfig = ReturnType<typeof loadCatalogConfig>;
 
 export function loadCatalogConfig(source: Env = process.env) {
-  const config = requireInProduction(loadConfig(schema, source), ['INTERNAL_SECRET']);
+  const config = loadConfig(schema, source, ['INTERNAL_SECRET']);
   const production = config.NODE_ENV === 'production';
   return {
     ...config,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadConfig, requireInProduction, subgraphEnv, type Env } from '../../../kernel/config.ts';
+import { env, loadConfig, subgraphEnv, type Env } from '../../../kernel/config.ts';
 
 const schema = subgraphEnv.extend({
   PORT: env.port(4003),
@@ -13,7 +13,7 @@ const schema = subgraphEnv.extend({
 export type InstancesConfig = ReturnType<typeof loadInstancesConfig>;
 
 export function loadInstancesConfig(source: Env = process.env) {
-  const config = requireInProduction(loadConfig(schema, source), ['INTERNAL_SECRET']);
+  const config = loadConfig(schema, source, ['INTERNAL_SECRET']);
   const production = config.NODE_ENV === 'production';
   return { ...config, production, migrateOnStart: config.MIGRATE_ON_START ?? !production };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadConfig, requireInProduction, subgraphEnv, type Env } from '../../../kernel/config.ts';
+import { env, loadConfig, subgraphEnv, type Env } from '../../../kernel/config.ts';
 
 const schema = subgraphEnv.extend({
   PORT: env.port(4001),
@@ -43,7 +43,7 @@ const schema = subgraphEnv.extend({
 export type UsersConfig = ReturnType<typeof loadUsersConfig>;
 
 export function loadUsersConfig(source: Env = process.env) {
-  const config = requireInProduction(loadConfig(schema, source), ['REDIS_URL', 'SMTP_URL', 'MFA_ENCRYPTION_KEY', 'INTERNAL_SECRET']);
+  const config = loadConfig(schema, source, ['REDIS_URL', 'SMTP_URL', 'MFA_ENCRYPTION_KEY', 'INTERNAL_SECRET']);
   const production = config.NODE_ENV === 'production';
   return {
     ...config,
