@@ -13,8 +13,10 @@ import { inProcessSink } from '../bridge/src/bridge.ts';
 import { loadBridgeConfig } from '../bridge/src/config.ts';
 import { start as startRelay } from '../relay/src/app.ts';
 import { loadRelayConfig } from '../relay/src/config.ts';
+import { SUBGRAPHS } from '../subgraphs/list.ts';
 import { devSigningKey } from './dev-keys.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { assertGatewayPortFree, StartupError } from './ports.ts';
 
 /**
  * `npm start`: the whole system in one process on a machine with only Node. Every piece the
@@ -27,7 +29,15 @@ const log = createLogger({ service: 'dev', level: env.LOG_LEVEL ?? 'info' });
 const started = Date.now();
 const stops: (() => Promise<unknown>)[] = [];
 
+// PORT is the gateway's, the URL people open; every other service takes a free port of its own, so
+// nothing collides with it or with each other (the log names each one).
+const gatewayPort = Number(env.PORT ?? 4000);
+/** A service's environment: everything but PORT, which only the gateway reads. */
+const internal = () => ({ ...env, PORT: '0' });
+const logLevel = env.LOG_LEVEL ?? 'info';
+
 try {
+  await assertGatewayPortFree(gatewayPort);
   if (!env.DATABASE_URL) {
     const port = Number(env.EMBEDDED_POSTGRES_PORT ?? 5433);
     const pg = await startEmbeddedPostgres({ dataDir: '.data/postgres', port });
@@ -38,28 +48,32 @@ try {
   env.JWT_PRIVATE_KEY ??= await devSigningKey('.data/keys/jwt-private.pem');
   if (!env.REDIS_URL) log.info('REDIS_URL not set: using the in-process key-value store');
 
-  const users = await startUsers(loadUsersConfig(env), createLogger({ service: 'users', level: env.LOG_LEVEL ?? 'info' }));
+  const users = await startUsers(loadUsersConfig(internal()), createLogger({ service: 'users', level: logLevel }));
   stops.unshift(users.stop);
   env.JWKS_URL ??= `http://localhost:${users.port}/.well-known/jwks.json`;
-  const catalog = await startCatalog(loadCatalogConfig(env), createLogger({ service: 'catalog', level: env.LOG_LEVEL ?? 'info' }));
+  const catalog = await startCatalog(loadCatalogConfig(internal()), createLogger({ service: 'catalog', level: logLevel }));
   stops.unshift(catalog.stop);
   env.CATALOG_URL ??= catalog.url;
-  const instances = await startInstances(loadInstancesConfig(env), createLogger({ service: 'instances', level: env.LOG_LEVEL ?? 'info' }));
+  const instances = await startInstances(loadInstancesConfig(internal()), createLogger({ service: 'instances', level: logLevel }));
   stops.unshift(instances.stop);
+  const urls: Record<string, string> = { users: users.url, catalog: catalog.url, instances: instances.url };
+  for (const { name } of SUBGRAPHS) env[`SUBGRAPH_${name.toUpperCase()}_URL`] ??= urls[name];
   // Change data capture: the relay reads the WAL and, without KAFKA_BROKERS, feeds the bridge in-process.
-  const bridge = await startBridge(loadBridgeConfig(env), createLogger({ service: 'bridge', level: env.LOG_LEVEL ?? 'info' }));
+  const bridge = await startBridge(loadBridgeConfig(internal()), createLogger({ service: 'bridge', level: logLevel }));
   stops.unshift(bridge.stop);
   const relay = await startRelay(
-    loadRelayConfig(env),
-    createLogger({ service: 'relay', level: env.LOG_LEVEL ?? 'info' }),
+    loadRelayConfig(internal()),
+    createLogger({ service: 'relay', level: logLevel }),
     bridge.bridge ? inProcessSink(bridge.bridge) : undefined,
   );
   stops.unshift(relay.stop);
-  const gateway = await startGateway(loadGatewayConfig(env), createLogger({ service: 'gateway', level: env.LOG_LEVEL ?? 'info' }));
+  const gateway = await startGateway(loadGatewayConfig({ ...env, PORT: String(gatewayPort) }), createLogger({ service: 'gateway', level: logLevel }));
   stops.unshift(gateway.stop);
-  log.info({ startupMs: Date.now() - started }, `Atrium is up: open ${gateway.url} (Apollo Sandbox)`);
+  log.info({ startupMs: Date.now() - started, subgraphs: urls }, `Atrium is up: open ${gateway.url} (Apollo Sandbox)`);
 } catch (err) {
+  // One readable line for what a newcomer can fix; the full error only for the unexpected.
   if (err instanceof ConfigError) console.error(err.message);
+  else if (err instanceof StartupError) console.error(`npm start: ${err.message}`);
   else log.fatal({ err }, 'start-up failed');
   await stopAll();
   process.exit(1);

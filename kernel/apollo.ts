@@ -10,10 +10,13 @@ import type { Logger } from './log.ts';
  */
 export function sharedServerOptions(opts: { production: boolean; logger: Logger }): Pick<
   ApolloServerOptions<BaseContext>,
-  'csrfPrevention' | 'introspection' | 'includeStacktraceInErrorResponses' | 'formatError' | 'hideSchemaDetailsFromClientErrors'
+  'csrfPrevention' | 'introspection' | 'includeStacktraceInErrorResponses' | 'formatError' | 'hideSchemaDetailsFromClientErrors' | 'stopOnTerminationSignals'
 > {
   return {
     csrfPrevention: true,
+    // Each service's own stop() handles SIGINT/SIGTERM, in order; Apollo's handler would race it and
+    // hold the port until its own drain ends (seen: 10 s before a restarted `npm start` could bind).
+    stopOnTerminationSignals: false,
     introspection: !opts.production,
     includeStacktraceInErrorResponses: false,
     // No "Did you mean …?" in production: suggestions map the schema for whoever guesses.
