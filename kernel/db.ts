@@ -5,6 +5,11 @@ import type { ServiceMetrics } from './metrics.ts';
 
 export { MikroORM };
 
+/** A readiness failure whose message is safe to show on /ready (no addresses, no driver text). */
+export class NotReady extends Error {
+  override name = 'NotReady';
+}
+
 /** What a subgraph tells the kernel about its persistence: its schema, entities and migrations. */
 export interface SubgraphOrmSpec {
   /** Postgres schema the subgraph owns; also its name in composition and logs. */
@@ -33,7 +38,7 @@ export function ormOptions(spec: SubgraphOrmSpec, databaseUrl: string, logger?: 
     logger: (message) => log?.debug(message),
     onQuery: (sql) => {
       // Probes (readiness, the gateway's health checks) are not work done for a request.
-      if (sql !== PROBE_SQL) metrics?.dbQueries.inc();
+      if (!sql.endsWith(PROBE)) metrics?.dbQueries.inc();
       return sql;
     },
     migrations: {
@@ -84,7 +89,22 @@ export async function openSubgraphDatabase(
   return orm;
 }
 
-/** The readiness check of a subgraph's database. */
-const PROBE_SQL = 'select 1 /* probe */';
+/** Marks probe statements, which are not counted as request work. */
+const PROBE = '/* probe */';
 
-export const postgresReady = (orm: MikroORM) => () => orm.em.getConnection().execute(PROBE_SQL);
+/**
+ * The readiness check of a subgraph's database: it answers, and it is the expected one, with every
+ * migration of this build applied. A mistyped DATABASE_URL (an empty database) or a deploy whose
+ * migrations did not run fails with the reason instead of failing every request later.
+ */
+export const databaseReady = (orm: MikroORM, spec: SubgraphOrmSpec) => async () => {
+  const connection = orm.em.getConnection();
+  const table = await connection.execute(`select to_regclass('"${spec.schema}".mikro_orm_migrations') as t ${PROBE}`);
+  if (!table[0]?.t) {
+    throw new NotReady(`schema ${spec.schema} has no migrations: wrong database, or run \`npm run cli -- migrate:up\``);
+  }
+  const rows: { name: string }[] = await connection.execute(`select name from "${spec.schema}".mikro_orm_migrations ${PROBE}`);
+  const applied = new Set(rows.map((r) => r.name.replace(/\.[jt]s$/, '')));
+  const missing = spec.migrations.filter((m) => !applied.has(m.name.replace(/\.[jt]s$/, '')));
+  if (missing.length) throw new NotReady(`${missing.length} migration(s) of schema ${spec.schema} not applied: ${missing.map((m) => m.name).join(', ')}`);
+};

@@ -48,7 +48,8 @@ export function mountProbes(
           return [name, 'ok'] as const;
         } catch (err) {
           logger.warn({ check: name, err: (err as Error).message }, 'readiness check failed');
-          return [name, 'failing'] as const;
+          // A reason written for operators (NotReady) is shown; anything else stays internal.
+          return [name, (err as Error).name === 'NotReady' ? `failing: ${(err as Error).message}` : 'failing'] as const;
         }
       }),
     );

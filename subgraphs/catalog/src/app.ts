@@ -1,6 +1,6 @@
 import { verifierFromConfig } from '../../../kernel/auth.ts';
 import { internalSecretOf } from '../../../kernel/config.ts';
-import { openSubgraphDatabase, postgresReady } from '../../../kernel/db.ts';
+import { databaseReady, openSubgraphDatabase } from '../../../kernel/db.ts';
 import { identityFromRequest } from '../../../kernel/identity.ts';
 import { createLogger, type Logger } from '../../../kernel/log.ts';
 import { createMetrics } from '../../../kernel/metrics.ts';
@@ -38,7 +38,7 @@ export async function start(
     logger,
     production: config.production,
     metrics,
-    readiness: { postgres: postgresReady(orm) },
+    readiness: { postgres: databaseReady(orm, catalogOrm) },
     async context(req) {
       const em = orm.em.fork();
       return { deps, em, identity: await identityFromRequest(req, verify), agentById: agentLoader(em) };

@@ -1,7 +1,7 @@
 import { type Identity, verifierFromConfig } from '../../../kernel/auth.ts';
 import { internalSecretOf } from '../../../kernel/config.ts';
 import { internalCredential } from '../../../kernel/internal-auth.ts';
-import { openSubgraphDatabase, postgresReady } from '../../../kernel/db.ts';
+import { databaseReady, openSubgraphDatabase } from '../../../kernel/db.ts';
 import { identityFromConnectionParams, identityFromRequest } from '../../../kernel/identity.ts';
 import { createLogger, type Logger } from '../../../kernel/log.ts';
 import { createMetrics } from '../../../kernel/metrics.ts';
@@ -54,7 +54,7 @@ export async function start(
     logger,
     production: config.production,
     metrics,
-    readiness: { postgres: postgresReady(orm) },
+    readiness: { postgres: databaseReady(orm, instancesOrm) },
     context: async (req) => contextFor(await identityFromRequest(req, verify)),
     subscriptions: { context: async (params) => contextFor(await identityFromConnectionParams(params, verify)) },
   });

@@ -1,6 +1,6 @@
 import { createTokenVerifier } from '../../../kernel/auth.ts';
 import { internalSecretOf } from '../../../kernel/config.ts';
-import { openSubgraphDatabase, postgresReady } from '../../../kernel/db.ts';
+import { databaseReady, openSubgraphDatabase } from '../../../kernel/db.ts';
 import { identityFromRequest, clientFromRequest } from '../../../kernel/identity.ts';
 import { createKeyValueStore } from '../../../kernel/kv/index.ts';
 import { createLogger, type Logger } from '../../../kernel/log.ts';
@@ -71,7 +71,7 @@ export async function start(config: UsersConfig, logger: Logger = createLogger({
     production: config.production,
     metrics,
     readiness: {
-      postgres: postgresReady(orm),
+      postgres: databaseReady(orm, usersOrm),
       kv: () => kv.ping(),
     },
     routes: (app) => {
