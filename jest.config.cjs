@@ -9,6 +9,8 @@ module.exports = {
     ],
   },
   testMatch: ['<rootDir>/{kernel,gateway,subgraphs/*,cli}/test/**/*.test.ts', '<rootDir>/e2e/**/*.test.ts'],
+  // PostgreSQL's logical-decoding snapshots under .data are `*.snap` files too: not jest's.
+  modulePathIgnorePatterns: ['<rootDir>/.data/', '<rootDir>/.tools/'],
   globalSetup: '<rootDir>/test-support/global-setup.ts',
   globalTeardown: '<rootDir>/test-support/global-teardown.ts',
   testTimeout: 30000,

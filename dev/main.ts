@@ -73,8 +73,8 @@ try {
 } catch (err) {
   // One readable line for what a newcomer can fix; the full error only for the unexpected.
   if (err instanceof ConfigError) console.error(err.message);
-  else if (err instanceof StartupError) console.error(`npm start: ${err.message}`);
-  else log.fatal({ err }, 'start-up failed');
+  else console.error(`npm start: ${(err as Error).message ?? err}`);
+  if (!(err instanceof ConfigError || err instanceof StartupError)) log.debug({ err }, 'start-up failed (LOG_LEVEL=debug shows this stack)');
   await stopAll();
   process.exit(1);
 }

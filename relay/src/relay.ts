@@ -40,6 +40,11 @@ export async function prepareCapture(opts: Pick<RelayOptions, 'databaseUrl' | 's
   const client = new pg.Client({ connectionString: opts.databaseUrl });
   await client.connect();
   try {
+    // Without logical decoding nothing would ever be captured: say so now, not by silence later.
+    const wal = (await client.query<{ wal_level: string }>('show wal_level')).rows[0]?.wal_level;
+    if (wal !== 'logical') {
+      throw new Error(`PostgreSQL runs with wal_level=${wal}; change data capture needs wal_level=logical (ALTER SYSTEM SET wal_level = logical, then restart PostgreSQL)`);
+    }
     const tables = opts.tables.map(quoteTable).join(', ');
     for (const t of opts.tables) await client.query(`alter table ${quoteTable(t)} replica identity full`);
     const exists = await client.query('select 1 from pg_publication where pubname = $1', [opts.publication]);
