@@ -103,6 +103,9 @@ describe('the production path: relay -> Kafka (librdkafka mock cluster) -> bridg
       const seen = () => new Set(probe.results.map((r) => r.data?.instanceEvents.instance?.title).filter((t) => t?.startsWith('scaled ')));
       await probe.until(() => seen().size === N, 60_000);
       expect(seen().size).toBe(N);
+      // Having delivered, the second copy is in the group: its /ready says so.
+      const ready = await fetch(`http://127.0.0.1:${second.port}/ready`);
+      expect({ status: ready.status, checks: ((await ready.json()) as { checks: unknown }).checks }).toEqual({ status: 200, checks: { bus: 'ok', kafka: 'ok' } });
     } finally {
       await second.stop();
     }

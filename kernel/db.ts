@@ -1,14 +1,11 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator, type Migration } from '@mikro-orm/migrations';
+import { NotReady } from './http.ts';
 import type { Logger } from './log.ts';
 import type { ServiceMetrics } from './metrics.ts';
+import { traceMarks, tracedQueryLogger } from './tracing-sql.ts';
 
 export { MikroORM };
-
-/** A readiness failure whose message is safe to show on /ready (no addresses, no driver text). */
-export class NotReady extends Error {
-  override name = 'NotReady';
-}
 
 /** What a subgraph tells the kernel about its persistence: its schema, entities and migrations. */
 export interface SubgraphOrmSpec {
@@ -36,6 +33,9 @@ export function ormOptions(spec: SubgraphOrmSpec, databaseUrl: string, logger?: 
     discovery: { warnWhenNoEntities: false },
     debug: false,
     logger: (message) => log?.debug(message),
+    // Tracing (off unless configured): a span per statement, and the trace context in the WAL.
+    loggerFactory: tracedQueryLogger(spec.schema),
+    subscribers: [traceMarks()],
     onQuery: (sql) => {
       // Probes (readiness, the gateway's health checks) are not work done for a request.
       if (!sql.endsWith(PROBE)) metrics?.dbQueries.inc();

@@ -4,6 +4,11 @@ import express from 'express';
 import type { Logger } from './log.ts';
 import type { ServiceMetrics } from './metrics.ts';
 
+/** A readiness failure whose message is safe to show on /ready (no addresses, no driver text). */
+export class NotReady extends Error {
+  override name = 'NotReady';
+}
+
 /** A named dependency a service needs before it can take traffic; resolves when it answers. */
 export type ReadinessCheck = () => Promise<unknown>;
 
@@ -49,7 +54,7 @@ export function mountProbes(
         } catch (err) {
           logger.warn({ check: name, err: (err as Error).message }, 'readiness check failed');
           // A reason written for operators (NotReady) is shown; anything else stays internal.
-          return [name, (err as Error).name === 'NotReady' ? `failing: ${(err as Error).message}` : 'failing'] as const;
+          return [name, err instanceof NotReady ? `failing: ${err.message}` : 'failing'] as const;
         }
       }),
     );

@@ -7,6 +7,8 @@ export interface EventBus {
   publish(channel: string, payload: object): Promise<void>;
   /** An async iterator of every payload published on `channel` from now on. */
   listen<T>(channel: string): AsyncIterableIterator<T>;
+  /** Resolves when the bus can carry events (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export function createEventBus(opts: { redisUrl?: string; prefix: string }): Eve
     return {
       publish: (channel, payload) => bus.publish(channel, payload),
       listen: <T>(channel: string) => bus.asyncIterableIterator<T>(channel),
+      ping: async () => {},
       close: async () => {},
     };
   }
@@ -44,6 +47,9 @@ export function createEventBus(opts: { redisUrl?: string; prefix: string }): Eve
   return {
     publish: (channel, payload) => redis.publish(`${opts.prefix}${channel}`, payload),
     listen: <T>(channel: string) => redis.asyncIterableIterator(`${opts.prefix}${channel}`) as AsyncIterableIterator<T>,
+    ping: async () => {
+      await publisher.ping();
+    },
     // Idempotent, and quiet when the connection is already gone: closing is best effort.
     close() {
       closing ??= redis.close().then(

@@ -26,11 +26,15 @@ export async function start(config: BridgeConfig, logger: Logger = createLogger(
       })
     : undefined;
   const bridge = kafka ? undefined : make(async () => {});
-  const http = await listen(createServiceApp({}, logger, createMetrics('bridge')), config.PORT, config.HOST);
+  // Ready when its bus answers and, with Kafka, its consumer is in the group.
+  const checks = { bus: () => bus.ping(), ...(kafka ? { kafka: () => kafka.ready() } : {}) };
+  const http = await listen(createServiceApp(checks, logger, createMetrics('bridge')), config.PORT, config.HOST);
   logger.info({ kafka: Boolean(kafka), port: http.port }, 'bridge running');
   return {
     /** The in-process bridge, for the relay of `npm start`; undefined when it consumes Kafka. */
     bridge,
+    /** Where its /health, /ready and /metrics answer. */
+    port: http.port,
     async stop() {
       await kafka?.stop();
       await http.stop();

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { NotReady } from '../../kernel/http.ts';
 import type { Logger } from '../../kernel/log.ts';
 import { kafkaLogs } from '../../relay/src/kafka-sink.ts';
 import type { Bridge, DeadLetter } from './bridge.ts';
@@ -16,7 +17,7 @@ export async function consumeIntoBridge(opts: {
   fetchMaxWaitMs: number;
   createBridge: (deadLetter: DeadLetter) => Bridge;
   logger: Logger;
-}): Promise<{ stop(): Promise<void> }> {
+}): Promise<{ stop(): Promise<void>; ready(): Promise<void> }> {
   const kafka = new Kafka({ clientId: opts.groupId, brokers: opts.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogs(opts.logger) });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: true });
   await producer.connect();
@@ -29,6 +30,17 @@ export async function consumeIntoBridge(opts: {
   };
   const bridge = opts.createBridge(deadLetter);
   const consumer: Consumer = kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: true, maxWaitTimeInMs: opts.fetchMaxWaitMs });
+  // Readiness follows the consumer's own events: in its group and not crashed or disconnected.
+  let state = 'joining';
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    state = 'in group';
+  });
+  consumer.on(consumer.events.CRASH, () => {
+    state = 'crashed';
+  });
+  consumer.on(consumer.events.DISCONNECT, () => {
+    state = 'disconnected from the broker';
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: bridge.topics, fromBeginning: true });
   await consumer.run({
@@ -43,6 +55,9 @@ export async function consumeIntoBridge(opts: {
     },
   });
   return {
+    async ready() {
+      if (state !== 'in group') throw new NotReady(`Kafka consumer ${opts.groupId}: ${state}`);
+    },
     async stop() {
       await consumer.disconnect();
       await producer.disconnect();
