@@ -13,6 +13,8 @@ import { createServiceApp, listen, type ReadinessCheck } from './http.ts';
 import { INTERNAL_PARAM, isInternalCredential, requireInternalCredential } from './internal-auth.ts';
 import type { Logger } from './log.ts';
 import type { ServiceMetrics } from './metrics.ts';
+import { startTracing } from './tracing.ts';
+import { operationSpanNames, subscribeWithTraceContext, traceRequests } from './tracing-graphql.ts';
 
 /** How a subgraph describes itself to the one bootstrap every subgraph shares. */
 export interface SubgraphServerOptions<TContext extends BaseContext> {
@@ -52,6 +54,7 @@ export interface RunningService {
 export async function startSubgraphServer<TContext extends BaseContext>(
   opts: SubgraphServerOptions<TContext>,
 ): Promise<RunningService> {
+  const tracing = startTracing(opts.name, { logger: opts.logger });
   const log = opts.logger.child({ component: 'graphql' });
   const schema = buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as never }]);
   const server = new ApolloServer<TContext>({
@@ -62,6 +65,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
       ApolloServerPluginInlineTraceDisabled(),
       ...(opts.production ? [ApolloServerPluginLandingPageDisabled()] : []),
       requestLogging(log),
+      operationSpanNames(),
     ],
   });
   await server.start();
@@ -73,11 +77,12 @@ export async function startSubgraphServer<TContext extends BaseContext>(
   opts.routes?.(app);
   app.use(
     '/graphql',
+    traceRequests(opts.name),
     express.json({ limit: '1mb' }),
     expressMiddleware(server, { context: ({ req, res }) => opts.context(req, res) }),
   );
   const http = await listen(app, opts.port, opts.host);
-  const ws = opts.subscriptions ? serveSubscriptions(http.server, schema, opts.subscriptions.context, opts.internalSecret, log, opts.metrics) : undefined;
+  const ws = opts.subscriptions ? serveSubscriptions(http.server, schema, opts.subscriptions.context, opts.internalSecret, log, opts.metrics, tracing.active) : undefined;
   opts.logger.info({ url: `${http.url}/graphql` }, `${opts.name} subgraph listening`);
   return {
     url: `${http.url}/graphql`,
@@ -86,6 +91,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
       await ws?.dispose();
       await server.stop();
       await http.stop();
+      await tracing.shutdown();
     },
   };
 }
@@ -98,6 +104,8 @@ function serveSubscriptions<TContext>(
   internalSecret: string,
   log: Logger,
   metrics: ServiceMetrics,
+  /** Pass each event's trace context on to the gateway (tracing-graphql.ts). */
+  traced = false,
 ) {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   wss.on('connection', (socket) => {
@@ -108,6 +116,7 @@ function serveSubscriptions<TContext>(
   const disposable = useServer(
     {
       schema,
+      ...(traced ? { subscribe: subscribeWithTraceContext } : {}),
       async onConnect(ctx) {
         if (!isInternalCredential(internalSecret, ctx.connectionParams?.[INTERNAL_PARAM])) {
           log.warn({ ip: ctx.extra.request.socket.remoteAddress }, 'subscription connection without the gateway credential refused');

@@ -15,6 +15,7 @@ import { createServiceApp, listen } from '../../kernel/http.ts';
 import { createLogger, type Logger } from '../../kernel/log.ts';
 import { createMetrics } from '../../kernel/metrics.ts';
 import type { RunningService } from '../../kernel/subgraph-server.ts';
+import { startTracing } from '../../kernel/tracing.ts';
 import { GraphQLError } from 'graphql';
 import { createKeyValueStore } from '../../kernel/kv/index.ts';
 import { createAdmission } from './admission.ts';
@@ -38,6 +39,7 @@ export async function start(
   config: GatewayConfig,
   logger: Logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL }),
 ): Promise<RunningService> {
+  const tracing = startTracing('gateway', { logger });
   const supergraphSdl = await readSupergraph(config.supergraphPath);
   const subgraphs = subgraphsOf(supergraphSdl, config.subgraphUrls);
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
@@ -153,6 +155,7 @@ export async function start(
       safelist.close();
       await settleWithin(bus.close(), 1000);
       await kv.close();
+      await tracing.shutdown();
     },
   };
 }

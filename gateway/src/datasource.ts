@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { REFRESH_COOKIE } from '../../kernel/auth.ts';
 import { INTERNAL_HEADER } from '../../kernel/internal-auth.ts';
+import { injectTraceContext, tracingActive } from '../../kernel/tracing.ts';
 import type { GatewayContext } from './context.ts';
 
 /** Response headers a subgraph may set on the client's response (sign-in cookies and token). */
@@ -28,6 +29,8 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     if (!headers) return;
     // Every call, the gateway's own health and schema calls included: subgraphs answer only the gateway.
     headers.set(INTERNAL_HEADER, this.#credential());
+    // The subgraph continues the trace: the active span is @apollo/gateway's fetch (`subgraph <name>`).
+    if (tracingActive()) for (const [name, value] of Object.entries(injectTraceContext<Record<string, string>>({}))) headers.set(name, value);
     if (!('incomingRequestContext' in options)) return;
     const ctx = options.context;
     if (ctx.identity) headers.set('authorization', `Bearer ${ctx.identity.token}`);

@@ -1,7 +1,9 @@
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource } from '@apollo/gateway';
+import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import type { QueryPlan } from '@apollo/query-planner';
 import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLFormattedError, type OperationDefinitionNode, print } from 'graphql';
 import type { Logger } from '../../../kernel/log.ts';
+import { inSpan, linkTo } from '../../../kernel/tracing.ts';
 import type { GatewayContext } from '../context.ts';
 import { Channel } from './channel.ts';
 import type { SubscriptionPlanner } from './planner.ts';
@@ -114,7 +116,20 @@ export function federatedSubscribe(
   let lastSequence: unknown = null;
   const maxBuffered = deps.maxBufferedEvents ?? 256;
 
-  const resolveEvent = async (event: ExecutionResult): Promise<ExecutionResult> => {
+  // One span per event and subscriber, a new trace linked to the bridge's span for the change (its
+  // `traceparent` comes in the event's extensions); the plan's fetches to other subgraphs are its children.
+  const operationName = args.operationName ?? operation.name?.value ?? 'anonymous';
+  const resolveEvent = (event: ExecutionResult): Promise<ExecutionResult> => {
+    const link = linkTo(event.extensions?.traceparent as string | undefined, { 'atrium.link': 'change-event' });
+    return inSpan(
+      'gateway',
+      `graphql.subscription.event ${operationName}`,
+      { kind: SpanKind.CONSUMER, parent: ROOT_CONTEXT, links: link ? [link] : [], attributes: { 'graphql.operation.name': operationName, 'graphql.subgraph': primary.serviceName } },
+      () => resolveEventUntraced(event),
+    );
+  };
+
+  const resolveEventUntraced = async (event: ExecutionResult): Promise<ExecutionResult> => {
     const eventSource: GraphQLDataSource = { process: async () => ({ data: event.data, errors: event.errors }) } as GraphQLDataSource;
     // Fetches to caller-independent subgraphs are shared among the subscribers of this one event only.
     const eventKey = JSON.stringify(event);
