@@ -2,6 +2,7 @@ import { createServiceApp, listen } from '../../kernel/http.ts';
 import { createLogger, type Logger } from '../../kernel/log.ts';
 import { createMetrics } from '../../kernel/metrics.ts';
 import { createEventBus } from '../../kernel/pubsub.ts';
+import { startTracing } from '../../kernel/tracing.ts';
 import { CAPTURED_TABLES } from '../../subgraphs/events.ts';
 import { Bridge, type DeadLetter } from './bridge.ts';
 import type { BridgeConfig } from './config.ts';
@@ -12,6 +13,7 @@ import { consumeIntoBridge } from './kafka-source.ts';
  * Bridge for the in-process relay of `npm start` (undecodable records are then logged, not parked).
  */
 export async function start(config: BridgeConfig, logger: Logger = createLogger({ service: 'bridge', level: config.LOG_LEVEL })) {
+  const tracing = startTracing('bridge', { logger });
   const bus = createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX });
   const make = (deadLetter: DeadLetter) =>
     new Bridge({ topicPrefix: config.CDC_TOPIC_PREFIX, tables: CAPTURED_TABLES, bus, deadLetter, logger });
@@ -39,6 +41,7 @@ export async function start(config: BridgeConfig, logger: Logger = createLogger(
       await kafka?.stop();
       await http.stop();
       await bus.close();
+      await tracing.shutdown();
     },
   };
 }

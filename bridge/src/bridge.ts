@@ -1,13 +1,18 @@
 import { decodeRecord, type ChangeRecord } from '../../kernel/events/debezium.ts';
 import type { Logger } from '../../kernel/log.ts';
 import type { EventBus } from '../../kernel/pubsub.ts';
+import { contextFrom, inSpan, traceparentOf } from '../../kernel/tracing.ts';
+import { SpanKind } from '@opentelemetry/api';
 import type { CapturedTable } from '../../subgraphs/events.ts';
 
 /** Where a record the bridge cannot decode goes, so its partition moves on. */
 export type DeadLetter = (record: ChangeRecord, reason: string) => Promise<void>;
 
-/** A record as it left Kafka (or the in-process relay), with where it sat. */
-export type SourcedRecord = ChangeRecord & { partition?: number; offset?: string };
+/**
+ * A record as it left Kafka (or the in-process relay), with where it sat and its headers (the relay's
+ * `traceparent` when tracing is on).
+ */
+export type SourcedRecord = ChangeRecord & { partition?: number; offset?: string; headers?: Record<string, string> };
 
 /**
  * Turns Debezium change records into domain events and publishes them on the event bus. It
@@ -32,9 +37,31 @@ export class Bridge {
     return [...this.#byTopic.keys()];
   }
 
+  /**
+   * Traced, each record of a consumed topic gets a span continuing the relay's (its headers), and the
+   * event it publishes names that span in `source.traceparent`, so deliveries can link to it.
+   */
   async handle(record: SourcedRecord): Promise<void> {
     const table = this.#byTopic.get(record.topic);
     if (!table) return;
+    await inSpan(
+      'bridge',
+      `bridge.record ${record.topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFrom(record.headers),
+        attributes: {
+          'messaging.destination.name': record.topic,
+          ...(record.partition !== undefined ? { 'messaging.kafka.destination.partition': record.partition } : {}),
+          ...(record.offset !== undefined ? { 'messaging.kafka.message.offset': record.offset } : {}),
+          'atrium.bus.channel': table.channel,
+        },
+      },
+      () => this.#handle(record, table),
+    );
+  }
+
+  async #handle(record: SourcedRecord, table: CapturedTable): Promise<void> {
     const decoded = decodeRecord(record);
     if (decoded.kind === 'tombstone') return;
     if (decoded.kind === 'invalid') return this.#reject(record, decoded.reason);
@@ -46,7 +73,11 @@ export class Bridge {
     }
     if (!event) return;
     // A failing publish throws: the record is not confirmed and comes again.
-    await this.#bus.publish(table.channel, { ...event, source: { topic: record.topic, partition: record.partition, offset: record.offset } });
+    const traceparent = traceparentOf();
+    await this.#bus.publish(table.channel, {
+      ...event,
+      source: { topic: record.topic, partition: record.partition, offset: record.offset, ...(traceparent ? { traceparent } : {}) },
+    });
   }
 
   async #reject(record: SourcedRecord, reason: string): Promise<void> {
@@ -58,7 +89,7 @@ export class Bridge {
 /** The relay's sink in `npm start` without Kafka: records go straight into the bridge, in order. */
 export function inProcessSink(bridge: Bridge) {
   return {
-    async send(records: ChangeRecord[]) {
+    async send(records: SourcedRecord[]) {
       for (const record of records) await bridge.handle(record);
     },
   };

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { type IHeaders, Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { NotReady } from '../../kernel/http.ts';
 import type { Logger } from '../../kernel/log.ts';
 import { kafkaLogs } from '../../relay/src/kafka-sink.ts';
@@ -51,6 +51,7 @@ export async function consumeIntoBridge(opts: {
         offset: message.offset,
         key: message.key?.toString() ?? null,
         value: message.value === null ? null : message.value.toString(),
+        headers: textHeaders(message.headers),
       });
     },
   });
@@ -63,4 +64,15 @@ export async function consumeIntoBridge(opts: {
       await producer.disconnect();
     },
   };
+}
+
+/** Kafka record headers as text (the relay's `traceparent`); a header sent more than once keeps its first value. */
+function textHeaders(headers: IHeaders | undefined): Record<string, string> | undefined {
+  if (!headers) return undefined;
+  const text: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) text[name] = first.toString();
+  }
+  return text;
 }

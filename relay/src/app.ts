@@ -1,5 +1,6 @@
 import { ConfigError } from '../../kernel/config.ts';
 import { createLogger, type Logger } from '../../kernel/log.ts';
+import { startTracing } from '../../kernel/tracing.ts';
 import { CAPTURED_TABLES } from '../../subgraphs/events.ts';
 import type { RelayConfig } from './config.ts';
 import { kafkaSink } from './kafka-sink.ts';
@@ -19,6 +20,7 @@ export async function start(
   if (config.KAFKA_BROKERS) sink = await kafkaSink({ brokers: config.KAFKA_BROKERS, clientId: 'atrium-relay', logger });
   else if (inProcess) sink = inProcess;
   else throw new ConfigError(['KAFKA_BROKERS: required when the relay runs on its own']);
+  const tracing = startTracing('relay', { logger });
   const relay = new Relay({
     databaseUrl: config.DATABASE_URL,
     slot: config.RELAY_SLOT,
@@ -27,12 +29,14 @@ export async function start(
     topicPrefix: config.CDC_TOPIC_PREFIX,
     sink,
     logger,
+    traced: tracing.active,
   });
   await relay.start();
   return {
     async stop() {
       await relay.stop();
       await sink.close?.();
+      await tracing.shutdown();
     },
   };
 }

@@ -1,7 +1,6 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import type { ChangeRecord } from '../../kernel/events/debezium.ts';
 import type { Logger } from '../../kernel/log.ts';
-import type { ChangeSink } from './sink.ts';
+import type { ChangeSink, RelayedRecord } from './sink.ts';
 
 /** Produces records to Kafka and resolves only when every broker in the ISR acknowledged them (acks=all). */
 export async function kafkaSink(opts: { brokers: string[]; clientId: string; logger: Logger }): Promise<ChangeSink & { close(): Promise<void> }> {
@@ -11,11 +10,11 @@ export async function kafkaSink(opts: { brokers: string[]; clientId: string; log
   return {
     async send(records) {
       if (!records.length) return;
-      const byTopic = new Map<string, ChangeRecord[]>();
+      const byTopic = new Map<string, RelayedRecord[]>();
       for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
       await producer.sendBatch({
         acks: -1,
-        topicMessages: [...byTopic].map(([topic, rs]) => ({ topic, messages: rs.map((r) => ({ key: r.key, value: r.value })) })),
+        topicMessages: [...byTopic].map(([topic, rs]) => ({ topic, messages: rs.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) })),
       });
     },
     close: () => producer.disconnect(),

@@ -3,6 +3,9 @@ import pg from 'pg';
 import { changeTopic, type ChangeRecord, type Op, type Row } from '../../kernel/events/debezium.ts';
 import { encodeRow } from '../../kernel/events/encode.ts';
 import type { Logger } from '../../kernel/log.ts';
+import { contextFrom, injectTraceContext, inSpan, linkTo, tracingActive } from '../../kernel/tracing.ts';
+import { TRACE_MESSAGE_PREFIX } from '../../kernel/tracing-sql.ts';
+import { SpanKind } from '@opentelemetry/api';
 import type { ChangeSink } from './sink.ts';
 
 export interface RelayOptions {
@@ -15,6 +18,11 @@ export interface RelayOptions {
   topicPrefix: string;
   sink: ChangeSink;
   logger: Logger;
+  /**
+   * Continue traces (kernel/tracing.ts): read the `traceparent` subgraphs write into a transaction's
+   * WAL (logical-decoding messages, PostgreSQL 14+) and send each transaction's records in a span.
+   */
+  traced?: boolean;
 }
 
 interface Relation {
@@ -22,6 +30,18 @@ interface Relation {
   name: string;
   keyColumns: string[];
   columns: { name: string; typeOid: number; typeMod: number }[];
+}
+
+/** The transaction being read, between its begin and commit. */
+interface OpenTransaction {
+  xid: number;
+  commitMs: number;
+  records: ChangeRecord[];
+  lastLsn: string;
+  /** When its begin arrived, ms since the epoch: the start of its span. */
+  startedAt: number;
+  /** What the transaction's writers wrote with TRACE_MESSAGE_PREFIX (kernel/tracing-sql.ts). */
+  traceparents: string[];
 }
 
 /** "16/B374D848" -> 97500059720: Debezium's `lsn` is the WAL position as a number. */
@@ -69,7 +89,7 @@ export class Relay {
   readonly #log: Logger;
   readonly #relations = new Map<number, Relation>();
   #service: LogicalReplicationService | undefined;
-  #tx: { xid: number; commitMs: number; records: ChangeRecord[]; lastLsn: string } | undefined;
+  #tx: OpenTransaction | undefined;
   #confirmed = '0/0';
   #keepalive: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -100,7 +120,7 @@ export class Relay {
       void this.#restart();
     });
     this.#keepalive = setInterval(() => void service.acknowledge(this.#confirmed).catch(() => {}), 10_000).unref();
-    const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [this.#opts.publication] });
+    const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [this.#opts.publication], ...(this.#opts.traced ? { messages: true } : {}) });
     service.subscribe(plugin, this.#opts.slot).catch((err: Error) => {
       if (!this.#stopped) this.#log.error({ err: err.message }, 'replication subscription ended');
     });
@@ -155,7 +175,17 @@ export class Relay {
         });
         return;
       case 'begin':
-        this.#tx = { xid: message.xid, commitMs: Number(BigInt(message.commitTime as bigint) / 1000n), records: [], lastLsn: this.#confirmed };
+        this.#tx = {
+          xid: message.xid,
+          commitMs: Number(BigInt(message.commitTime as bigint) / 1000n),
+          records: [],
+          lastLsn: this.#confirmed,
+          startedAt: Date.now(),
+          traceparents: [],
+        };
+        return;
+      case 'message':
+        if (this.#tx && message.transactional && message.prefix === TRACE_MESSAGE_PREFIX) this.#tx.traceparents.push(Buffer.from(message.content).toString());
         return;
       case 'insert':
         return this.#add(lsn, 'c', message.relation.relationOid, null, message.new);
@@ -171,12 +201,34 @@ export class Relay {
         this.#tx = undefined;
         const commitLsn: string = message.commitEndLsn ?? lsn;
         // Throws on a sink failure: the stream restarts from the slot and the transaction comes again.
-        if (tx?.records.length) await this.#opts.sink.send(tx.records);
+        if (tx?.records.length) await this.#deliver(tx, commitLsn);
         this.#confirmed = commitLsn;
         await this.#service?.acknowledge(commitLsn);
         return;
       }
     }
+  }
+
+  /**
+   * Hands a transaction's records to the sink. Traced, inside a span that continues the trace of the
+   * request that committed it (further requests' traces, if several wrote the transaction, are links),
+   * and each record carries the span's context on.
+   */
+  async #deliver(tx: OpenTransaction, commitLsn: string): Promise<void> {
+    if (!tracingActive()) return this.#opts.sink.send(tx.records);
+    const [parent, ...others] = tx.traceparents;
+    await inSpan(
+      'relay',
+      'relay.transaction',
+      {
+        kind: SpanKind.PRODUCER,
+        parent: contextFrom(parent ? { traceparent: parent } : undefined),
+        startTime: tx.startedAt,
+        links: others.flatMap((traceparent) => linkTo(traceparent) ?? []),
+        attributes: { 'db.system': 'postgresql', 'atrium.relay.xid': tx.xid, 'atrium.relay.commit_lsn': commitLsn, 'messaging.batch.message_count': tx.records.length },
+      },
+      () => this.#opts.sink.send(tx.records.map((record) => ({ ...record, headers: injectTraceContext({}) }))),
+    );
   }
 
   #add(lsn: string, op: Op, relationOid: number, before: Row | null, after: Row | null): void {
