@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
 /**
  * One registry per service (not prom-client's global one), so `npm start`, which runs every
@@ -17,6 +17,7 @@ export interface ServiceMetrics {
 export function createMetrics(service: string): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
+  withProcessMetrics(registry);
   return {
     registry,
     dbQueries: new Counter({ name: 'atrium_db_queries_total', help: 'SQL statements sent to PostgreSQL', registers: [registry] }),
@@ -28,4 +29,19 @@ export function createMetrics(service: string): ServiceMetrics {
     }),
     wsConnections: new Gauge({ name: 'atrium_ws_connections', help: 'Open graphql-ws connections', registers: [registry] }),
   };
+}
+
+const withDefaults = new WeakSet<Registry>();
+
+/**
+ * prom-client's process metrics (memory, CPU, event-loop lag, GC, handles) on `registry`, once per
+ * registry: every service's /metrics shows them, labelled with its service. Each registry is the
+ * service's own, so the several services of one process (`npm start`, the tests) never register a
+ * name twice; a second call for the same registry does nothing.
+ */
+export function withProcessMetrics(registry: Registry): Registry {
+  if (withDefaults.has(registry)) return registry;
+  withDefaults.add(registry);
+  collectDefaultMetrics({ register: registry });
+  return registry;
 }
