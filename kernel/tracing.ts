@@ -264,11 +264,20 @@ export async function inSpan<T>(
   });
 }
 
-/** OpenTelemetry's own complaints (an export that failed, a bad setting) go to the service's log. */
+/**
+ * OpenTelemetry's own complaints (an export that failed, a bad setting) go to the service's log as
+ * warnings: they cost spans, never requests. The diagnostics channel is process-wide, so it also
+ * carries @apollo/gateway's usage-data meter (APOLLO_TELEMETRY_DISABLED), whose cloud resource
+ * detectors always trip the SDK's "async attributes" notice; that one is not ours and is dropped.
+ */
 function diagLogger(log: Logger): DiagLogger {
+  const warn = (message: string, ...args: unknown[]) => {
+    if (message.startsWith('Accessing resource attributes before async attributes settled')) return;
+    log.warn({ detail: args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))) }, message);
+  };
   return {
-    error: (message, ...args) => log.error({ args }, message),
-    warn: (message, ...args) => log.warn({ args }, message),
+    error: warn,
+    warn,
     info: (message, ...args) => log.info({ args }, message),
     debug: (message, ...args) => log.debug({ args }, message),
     verbose: (message, ...args) => log.trace({ args }, message),
