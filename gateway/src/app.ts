@@ -46,6 +46,8 @@ export async function start(
   const metrics = createMetrics('gateway');
   const credential = internalCredential(internalSecretOf(config));
 
+  // @apollo/gateway otherwise reports usage metrics to Apollo every hour: no call to a vendor unless asked for.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   // The gateway's data sources, kept so subscriptions resolve their `rest` through the same ones.
   const dataSources = new Map<string, ForwardingDataSource>();
   const gateway = new ApolloGateway({

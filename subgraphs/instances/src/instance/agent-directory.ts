@@ -1,5 +1,6 @@
 import { serviceUnavailable } from '../../../../kernel/errors.ts';
 import { INTERNAL_HEADER } from '../../../../kernel/internal-auth.ts';
+import { injectTraceContext } from '../../../../kernel/tracing.ts';
 import type { Logger } from '../../../../kernel/log.ts';
 
 /** What the instances subgraph needs to know about a catalog agent, and nothing more. */
@@ -21,7 +22,8 @@ export function federatedAgentDirectory(catalogUrl: string, credential: () => st
       try {
         const res = await fetch(catalogUrl, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', [INTERNAL_HEADER]: credential() },
+          // The trace continues into the catalog (a no-op unless tracing is configured).
+          headers: injectTraceContext({ 'content-type': 'application/json', [INTERNAL_HEADER]: credential() }),
           body: JSON.stringify({ query: ENTITIES, variables: { r: [{ __typename: 'Agent', id: agentId }] } }),
           signal: AbortSignal.timeout(5000),
         });
