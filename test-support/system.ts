@@ -20,6 +20,7 @@ import { loadBridgeConfig } from '../bridge/src/config.ts';
 import { start as startRelay } from '../relay/src/app.ts';
 import { loadRelayConfig } from '../relay/src/config.ts';
 import { createTestDatabase } from './database.ts';
+import { registerDebezium } from './debezium.ts';
 import { GraphQLClient } from './graphql-client.ts';
 
 export type System = Awaited<ReturnType<typeof startSystem>>;
@@ -36,7 +37,7 @@ export const PRODUCTION_ENV: Record<string, string> = {
  * The system under test, as `npm start` wires it but on free ports: a fresh database, a Redis key
  * prefix of its own, a fresh signing key and a mail outbox file per test file.
  */
-export async function startSystem(env: Record<string, string> = {}, opts: { cdc?: 'kafka' | 'in-process' } = {}) {
+export async function startSystem(env: Record<string, string> = {}, opts: { cdc?: 'kafka' | 'in-process' | 'debezium' } = {}) {
   const db = await createTestDatabase();
   const runId = randomBytes(4).toString('hex');
   const outbox = join(await mkdtemp(join(tmpdir(), 'atrium-mail-')), 'outbox.jsonl');
@@ -76,11 +77,27 @@ export async function startSystem(env: Record<string, string> = {}, opts: { cdc?
     logger.child({ service: 'gateway' }),
   );
 
-  /** Change data capture: relay -> (Kafka | in-process) -> bridge -> Redis, as in production and npm start. */
-  const cdcEnv = { ...base, KAFKA_BROKERS: opts.cdc === 'kafka' ? process.env.KAFKA_BROKERS : undefined };
+  /**
+   * Change data capture as in production (Debezium on Kafka Connect -> Kafka -> bridge -> Redis), or
+   * with the built-in relay in Debezium's place, over Kafka or in-process as in npm start.
+   */
+  const cdcEnv = { ...base, KAFKA_BROKERS: opts.cdc === 'kafka' || opts.cdc === 'debezium' ? process.env.KAFKA_BROKERS : undefined };
   let cdc: { stop(): Promise<void> } | undefined;
   const startCdc = async () => {
     if (!opts.cdc) return;
+    if (opts.cdc === 'debezium') {
+      const connectUrl = process.env.KAFKA_CONNECT_URL;
+      if (!connectUrl) throw new Error('KAFKA_CONNECT_URL is not set: run the journeys through `npm test`, which starts Kafka Connect');
+      const bridge = await startBridge(loadBridgeConfig(cdcEnv), logger.child({ service: 'bridge' }));
+      const connector = await registerDebezium({ connectUrl, databaseUrl: db.url, name: `debezium_${runId}`, topicPrefix: `t${runId}` });
+      cdc = {
+        async stop() {
+          await connector.remove();
+          await bridge.stop();
+        },
+      };
+      return;
+    }
     const bridge = await startBridge(loadBridgeConfig(cdcEnv), logger.child({ service: 'bridge' }));
     const relay = await startRelay(
       loadRelayConfig(cdcEnv),

@@ -41,6 +41,15 @@ export async function consumeIntoBridge(opts: {
   consumer.on(consumer.events.DISCONNECT, () => {
     state = 'disconnected from the broker';
   });
+  // A real broker refuses a subscription to a topic that does not exist yet, and the bridge may well
+  // start before the connector's first change: create the change topics and the dead-letter topic (broker defaults) if missing.
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [...bridge.topics, opts.deadLetterTopic].map((topic) => ({ topic })), waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
   await consumer.connect();
   await consumer.subscribe({ topics: bridge.topics, fromBeginning: true });
   await consumer.run({
