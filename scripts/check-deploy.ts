@@ -58,6 +58,14 @@ for (const { name } of SUBGRAPHS) {
 for (const name of ['kafka', 'connect', 'register-connector']) {
   if (!compose.services[name]) problems.push(`compose: no service "${name}" (change data capture)`);
 }
+// Compose and k8s run the Kafka and Debezium versions the suite tests (deploy/cdc-jars/pom.xml).
+const pom = await readFile('deploy/cdc-jars/pom.xml', 'utf8');
+const kafkaVersion = /<kafka.version>([^<]+)</.exec(pom)?.[1] ?? '?';
+const debeziumVersion = /<debezium.version>([^<]+)</.exec(pom)?.[1] ?? '?';
+if (compose.services.kafka?.image !== `apache/kafka:${kafkaVersion}`) problems.push(`compose: kafka is not apache/kafka:${kafkaVersion} (the suite's)`);
+if (compose.services.connect?.image !== `quay.io/debezium/connect:${debeziumVersion}`) {
+  problems.push(`compose: connect is not quay.io/debezium/connect:${debeziumVersion} (the suite's)`);
+}
 
 // The Debezium connector captures exactly the tables the bridge maps, in compose and in k8s alike.
 const connector = JSON.parse(await readFile('deploy/debezium/atrium-postgres.json', 'utf8')) as { config: Record<string, string> };
@@ -104,6 +112,13 @@ if (rendered) {
   }
   problems.push(...checkNetworkPolicies(objects));
 
+  for (const kind of ['Kafka', 'KafkaConnect']) {
+    const resource = objects.find((o) => o.kind === kind);
+    const version = kind === 'Kafka' ? resource?.spec?.kafka?.version : resource?.spec?.version;
+    if (version !== kafkaVersion) problems.push(`k8s: ${kind} runs Kafka ${version}, the suite ${kafkaVersion}`);
+  }
+  const plugin = objects.find((o) => o.kind === 'KafkaConnect')?.spec?.build?.plugins?.[0]?.artifacts?.[0];
+  if (plugin?.version !== debeziumVersion) problems.push(`k8s: the Connect image builds Debezium ${plugin?.version}, the suite ${debeziumVersion}`);
   const kafkaConnector = objects.find((o) => o.kind === 'KafkaConnector');
   for (const [key, value] of Object.entries(connector.config)) {
     if (key.startsWith('database.') || key === 'tasks.max' || key === 'connector.class') continue;
