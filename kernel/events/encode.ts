@@ -59,6 +59,18 @@ const wallClockUtc = (d: Date) =>
   Date.UTC(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds(), d.getMilliseconds());
 
 /**
+ * A parsed jsonb value written back as PostgreSQL prints jsonb (", " and ": " between items, keys in
+ * the order PostgreSQL gave them), which is the text Debezium forwards.
+ */
+export function jsonbText(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(jsonbText).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${jsonbText(v)}`).join(', ')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
  * One column value as Debezium writes it: timestamptz as an ISO string in UTC (ZonedTimestamp),
  * timestamp as microseconds (MicroTimestamp), date as days, json/jsonb as JSON text, numeric as a
  * base64 Decimal, bytea as base64, arrays element by element.
@@ -77,8 +89,9 @@ export function encodeValue(value: unknown, typeOid: number, typeMod = -1): unkn
     case OID.float8:
       return Number(value);
     case OID.json:
+      return typeof value === 'string' ? value : JSON.stringify(value);
     case OID.jsonb:
-      return JSON.stringify(value);
+      return typeof value === 'string' ? value : jsonbText(value);
     case OID.timestamptz:
       return (value instanceof Date ? value : new Date(String(value))).toISOString();
     case OID.timestamp:

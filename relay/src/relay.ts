@@ -35,7 +35,8 @@ interface Relation {
 /** The transaction being read, between its begin and commit. */
 interface OpenTransaction {
   xid: number;
-  commitMs: number;
+  /** Commit time, microseconds since the epoch (pgoutput's precision; Debezium's `ts_us`). */
+  commitUs: bigint;
   records: ChangeRecord[];
   lastLsn: string;
   /** When its begin arrived, ms since the epoch: the start of its span. */
@@ -43,6 +44,10 @@ interface OpenTransaction {
   /** What the transaction's writers wrote with TRACE_MESSAGE_PREFIX (kernel/tracing-sql.ts). */
   traceparents: string[];
 }
+
+/** Nanoseconds since the epoch exceed a double's exact range: written as a marked string, then unquoted in the JSON. */
+const exactLong = (n: bigint) => `\u0000long:${n}`;
+const LONG = /"\\u0000long:(\d+)"/g;
 
 /** "16/B374D848" -> 97500059720: Debezium's `lsn` is the WAL position as a number. */
 export function lsnToNumber(lsn: string): number {
@@ -56,7 +61,7 @@ const quoteTable = (t: string) => t.split('.').map((p) => `"${p.replace(/"/g, '"
  * Creates what capture needs, idempotently: REPLICA IDENTITY FULL on every captured table (so
  * updates and deletes carry the old row), a publication of exactly those tables, and the slot.
  */
-export async function prepareCapture(opts: Pick<RelayOptions, 'databaseUrl' | 'slot' | 'publication' | 'tables'>): Promise<void> {
+export async function prepareCapture(opts: Pick<RelayOptions, 'databaseUrl' | 'slot' | 'publication' | 'tables'>): Promise<Map<string, string[]>> {
   const client = new pg.Client({ connectionString: opts.databaseUrl });
   await client.connect();
   try {
@@ -73,6 +78,16 @@ export async function prepareCapture(opts: Pick<RelayOptions, 'databaseUrl' | 's
     );
     const slot = await client.query('select 1 from pg_replication_slots where slot_name = $1', [opts.slot]);
     if (!slot.rowCount) await client.query(`select pg_create_logical_replication_slot($1, 'pgoutput')`, [opts.slot]);
+    // Debezium keys a record by the table's primary key. Under REPLICA IDENTITY FULL pgoutput marks
+    // every column as a key column, so the key must come from the catalog, not from the stream.
+    const keys = await client.query<{ tbl: string; cols: string[] }>(
+      `select n.nspname || '.' || c.relname as tbl, array_agg(a.attname::text order by array_position(i.indkey, a.attnum)) as cols
+         from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace
+         join pg_attribute a on a.attrelid = c.oid and a.attnum = any(i.indkey)
+        where i.indisprimary and (n.nspname || '.' || c.relname) = any($1) group by 1`,
+      [opts.tables],
+    );
+    return new Map(keys.rows.map((r) => [r.tbl, r.cols]));
   } finally {
     await client.end();
   }
@@ -88,6 +103,8 @@ export class Relay {
   readonly #opts: RelayOptions;
   readonly #log: Logger;
   readonly #relations = new Map<number, Relation>();
+  /** Primary-key columns per `schema.table`, read at start (prepareCapture). */
+  #primaryKeys = new Map<string, string[]>();
   #service: LogicalReplicationService | undefined;
   #tx: OpenTransaction | undefined;
   #confirmed = '0/0';
@@ -102,7 +119,7 @@ export class Relay {
   }
 
   async start(): Promise<void> {
-    await prepareCapture(this.#opts);
+    this.#primaryKeys = await prepareCapture(this.#opts);
     this.#database = new URL(this.#opts.databaseUrl).pathname.slice(1);
     const service = new LogicalReplicationService(
       { connectionString: this.#opts.databaseUrl },
@@ -177,7 +194,7 @@ export class Relay {
       case 'begin':
         this.#tx = {
           xid: message.xid,
-          commitMs: Number(BigInt(message.commitTime as bigint) / 1000n),
+          commitUs: BigInt(message.commitTime as bigint),
           records: [],
           lastLsn: this.#confirmed,
           startedAt: Date.now(),
@@ -194,7 +211,7 @@ export class Relay {
       case 'delete':
         return this.#add(lsn, 'd', message.relation.relationOid, message.old ?? message.key, null);
       case 'truncate':
-        for (const relation of message.relations) this.#add(lsn, 't', relation.relationOid, null, null);
+        // Debezium skips truncates by default (`skipped.operations=t`); so does its stand-in.
         return;
       case 'commit': {
         const tx = this.#tx;
@@ -237,7 +254,9 @@ export class Relay {
     if (!relation || !tx) return;
     const topic = changeTopic(this.#opts.topicPrefix, relation.schema, relation.name);
     const keySource = after ?? before;
-    const key = op === 't' || !keySource ? null : JSON.stringify(Object.fromEntries(relation.keyColumns.map((c) => [c, keySource[c]])));
+    const keyColumns = this.#primaryKeys.get(`${relation.schema}.${relation.name}`) ?? relation.keyColumns;
+    const key = !keySource ? null : JSON.stringify(Object.fromEntries(keyColumns.map((c) => [c, keySource[c]])));
+    const nowUs = BigInt(Date.now()) * 1000n;
     const value = {
       before: encodeRow(before, relation.columns),
       after: encodeRow(after, relation.columns),
@@ -245,7 +264,9 @@ export class Relay {
         version: 'atrium-relay-1',
         connector: 'postgresql',
         name: this.#opts.topicPrefix,
-        ts_ms: tx.commitMs,
+        ts_ms: Number(tx.commitUs / 1000n),
+        ts_us: Number(tx.commitUs),
+        ts_ns: exactLong(tx.commitUs * 1000n),
         snapshot: 'false',
         db: this.#database,
         sequence: JSON.stringify([String(lsnToNumber(tx.lastLsn)), String(lsnToNumber(lsn))]),
@@ -256,10 +277,12 @@ export class Relay {
         xmin: null,
       },
       op,
-      ts_ms: Date.now(),
+      ts_ms: Number(nowUs / 1000n),
+      ts_us: Number(nowUs),
+      ts_ns: exactLong(nowUs * 1000n),
       transaction: null,
     };
-    tx.records.push({ topic, key, value: JSON.stringify(value) });
+    tx.records.push({ topic, key, value: JSON.stringify(value).replace(LONG, '$1') });
     // Debezium follows every delete with a tombstone of the same key, for log compaction.
     if (op === 'd') tx.records.push({ topic, key, value: null });
   }
