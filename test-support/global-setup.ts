@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.ts';
 import { startKafkaAndConnect } from './kafka.ts';
+import { freePort } from './free-port.ts';
 
 /**
  * The suite runs against real services: DATABASE_URL, REDIS_URL and KAFKA_BROKERS (+ KAFKA_CONNECT_URL)
@@ -36,15 +36,4 @@ export default async function globalSetup(): Promise<void> {
     stops.push(kafka.stop);
   }
   (globalThis as { __atriumStops?: typeof stops }).__atriumStops = stops;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
 }
