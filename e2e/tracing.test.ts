@@ -191,10 +191,17 @@ describe('with an OTLP endpoint', () => {
       receiver.spans.find((s) => s.name === 'graphql.operation CreateInstance' && receiver.spans.some((c) => c.traceId === s.traceId && c.name === 'relay.transaction')),
     );
     const inTrace = () => receiver.spans.filter((s) => s.traceId === mutation.traceId);
-    const bridge = await until('the bridge span', () => inTrace().find((s) => s.name.startsWith('bridge.record ')));
+    await until('the bridge span', () => inTrace().find((s) => s.name.startsWith('bridge.record ')));
+    // The delivery links to the bridge span of the record it came from (a transaction may carry several).
     const delivery = await until('the delivery span', () =>
-      receiver.spans.find((s) => s.name === 'graphql.subscription.event InstanceEvents' && s.links.some((l) => l.spanId === bridge.spanId)),
+      receiver.spans.find(
+        (s) =>
+          s.name === 'graphql.subscription.event InstanceEvents' &&
+          s.links.some((l) => inTrace().some((b) => b.spanId === l.spanId && b.name.startsWith('bridge.record '))),
+      ),
+      30_000,
     );
+    const bridge = inTrace().find((b) => delivery.links.some((l) => l.spanId === b.spanId)) as OtlpSpan;
     await new Promise((r) => setTimeout(r, 300)); // the trace's last spans (the gateway's children end last)
     const spans = inTrace();
     const named = (name: string) => spans.filter((s) => s.name === name || s.name.startsWith(`${name} `));
