@@ -1,6 +1,6 @@
 import { codeOf } from '../test-support/graphql-client.ts';
 import { login, register } from '../test-support/journeys.ts';
-import { lastMailTo } from '../test-support/mail-wait.ts';
+import { fromMail } from '../test-support/mail-wait.ts';
 import { startSystem, type System } from '../test-support/system.ts';
 
 const REQUEST = 'mutation($e: String!) { requestPasswordReset(email: $e) }';
@@ -12,15 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => system.stop());
 
-/** The reset link of the newest mail to `email` that has one: mail goes out after the answer, so wait for it. */
-const tokenFromMail = async (email: string) => {
-  for (let waited = 0; waited < 5000; waited += 50) {
-    const link = /https:\/\/app\.example\/reset\?token=(\S+)/.exec((await lastMailTo(system, email)).text);
-    if (link?.[1]) return decodeURIComponent(link[1]);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('no reset link in the mail');
-};
+const tokenFromMail = async (email: string) => decodeURIComponent(await fromMail(system, email, /https:\/\/app\.example\/reset\?token=(\S+)/));
 
 describe('password reset and change', () => {
   test('a reset link sets a new password once and ends every session', async () => {

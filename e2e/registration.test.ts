@@ -1,5 +1,5 @@
 import { codeOf } from '../test-support/graphql-client.ts';
-import { AUTH_FIELDS, register } from '../test-support/journeys.ts';
+import { AUTH_FIELDS, mailedCode, register } from '../test-support/journeys.ts';
 import { lastMailTo, mailsTo } from '../test-support/mail-wait.ts';
 import { startSystem, type System } from '../test-support/system.ts';
 
@@ -7,7 +7,7 @@ const REQUEST = `mutation($input: RequestRegistrationInput!) { requestRegistrati
 const CONFIRM = `mutation($input: ConfirmRegistrationInput!) { confirmRegistration(input: $input) { ${AUTH_FIELDS} } }`;
 
 /** The code in the latest mail to `email`, waiting for it: codes are mailed after the answer. */
-const mailedCode = async (email: string) => /\b(\d{6})\b/.exec((await lastMailTo(system, email)).text)?.[1] ?? '';
+const codeFor = (email: string) => mailedCode(system, email);
 
 let system: System;
 beforeAll(async () => {
@@ -27,7 +27,7 @@ describe('registration through the gateway', () => {
   test('confirmation sets HttpOnly cookies and X-Auth-Token, and the cookie alone authenticates', async () => {
     const browser = system.client({ keepCookies: true });
     await browser.ok(REQUEST, { input: { email: 'cookie@example.com', password: 'cookie monster' } });
-    const result = await browser.request(CONFIRM, { input: { email: 'cookie@example.com', code: await mailedCode('cookie@example.com') } });
+    const result = await browser.request(CONFIRM, { input: { email: 'cookie@example.com', code: await codeFor('cookie@example.com') } });
     expect(result.headers.get('x-auth-token')).toBe(result.data?.confirmRegistration.accessToken);
     const cookies = result.headers.getSetCookie();
     expect(cookies.find((c) => c.startsWith('atrium_access='))).toMatch(/HttpOnly/);
@@ -47,7 +47,7 @@ describe('registration through the gateway', () => {
   test('a wrong code is BAD_USER_INPUT, and too many wrong codes void the pending registration', async () => {
     const client = system.client();
     await client.ok(REQUEST, { input: { email: 'guess@example.com', password: 'password two' } });
-    const right = await mailedCode('guess@example.com');
+    const right = await codeFor('guess@example.com');
     const wrong = right === '000000' ? '111111' : '000000';
     for (let i = 0; i < 3; i++) {
       expect(codeOf(await client.request(CONFIRM, { input: { email: 'guess@example.com', code: wrong } }))).toBe('BAD_USER_INPUT');

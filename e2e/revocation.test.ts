@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { markRevoked } from '../kernel/revocation.ts';
 import { codeOf } from '../test-support/graphql-client.ts';
+import { fromMail } from '../test-support/mail-wait.ts';
 import { login, register, type Auth } from '../test-support/journeys.ts';
 import { startSystem, type System } from '../test-support/system.ts';
 
@@ -112,12 +113,7 @@ describe('revocation reaches open subscriptions', () => {
     const rob = await register(system, 'rob@example.com');
     const socket = await openSubscription(system, rob.accessToken);
     await system.client().ok('mutation { requestPasswordReset(email: "rob@example.com") }');
-    let token: string | undefined;
-    for (let i = 0; i < 50 && !token; i++) {
-      const mail = (await system.mails()).filter((m) => m.to === 'rob@example.com' && /reset\?token=/.test(m.text)).at(-1);
-      token = mail ? decodeURIComponent(/reset\?token=(\S+)/.exec(mail.text)?.[1] ?? '') : undefined;
-      if (!token) await new Promise((r) => setTimeout(r, 100));
-    }
+    const token = decodeURIComponent(await fromMail(system, 'rob@example.com', /reset\?token=(\S+)/));
     await expectClosed(socket, () =>
       system.client().ok('mutation($i: ConfirmPasswordResetInput!) { confirmPasswordReset(input: $i) }', { i: { token, newPassword: 'reset password 3' } }),
     );

@@ -1,3 +1,4 @@
+import { fromMail } from './mail-wait.ts';
 import type { System } from './system.ts';
 
 export const AUTH_FIELDS = 'accessToken refreshToken expiresIn user { id email name roles mfaEnabled createdAt }';
@@ -10,16 +11,7 @@ export interface Auth {
 }
 
 /** The mailed 6-digit code in the last mail to `email`. */
-export async function mailedCode(system: System, email: string): Promise<string> {
-  // Mail is sent after the mutation answers (so a taken and a free email answer alike): wait for it.
-  for (let waited = 0; ; waited += 50) {
-    const mail = (await system.mails()).filter((m) => m.to === email.toLowerCase()).at(-1);
-    const code = mail && /\b(\d{6})\b/.exec(mail.text)?.[1];
-    if (code) return code;
-    if (waited > 5000) throw new Error(`No code mailed to ${email}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export const mailedCode = (system: System, email: string): Promise<string> => fromMail(system, email, /\b(\d{6})\b/);
 
 /** The full two-step registration through the gateway, as the frontend does it. */
 export async function register(system: System, email: string, password = 'correct horse battery', name = 'Test User'): Promise<Auth> {

@@ -135,11 +135,6 @@ export async function startSystem(env: Record<string, string> = {}, opts: { cdc?
       const text = await readFile(outbox, 'utf8').catch(() => '');
       return text.trim() ? text.trim().split('\n').map((line) => JSON.parse(line)) : [];
     },
-    async lastMailTo(email: string) {
-      const mail = (await this.mails()).filter((m) => m.to === email.toLowerCase()).at(-1);
-      if (!mail) throw new Error(`No mail to ${email}`);
-      return mail;
-    },
     /** An account straight in the database (the CLI's path), for tests that need an admin. */
     async createUser(email: string, password: string, opts: { admin?: boolean; name?: string } = {}) {
       return createUser(users.deps.orm.em.fork(), { email, password, bcryptCost: Number(base.BCRYPT_COST), ...opts });

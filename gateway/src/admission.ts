@@ -11,7 +11,7 @@ import {
   type ValidationRule,
   validate,
 } from 'graphql';
-import type { TokenVerifier, Identity } from '../../kernel/auth.ts';
+import type { TokenVerifier } from '../../kernel/auth.ts';
 import { AppError } from '../../kernel/errors.ts';
 import type { KeyValueStore } from '../../kernel/kv/index.ts';
 import { assertLive } from '../../kernel/revocation.ts';
@@ -43,7 +43,7 @@ import { enforceSafelist, type Safelist } from './safelist.ts';
  */
 export function createAdmission(
   config: GatewayConfig,
-  deps: { kv: KeyValueStore; verify: TokenVerifier; apiKeys: (key: string) => Promise<Identity>; supergraphSdl: string; safelist: Safelist },
+  deps: { kv: KeyValueStore; verify: TokenVerifier; apiKeys: CredentialDeps['apiKeys']; supergraphSdl: string; safelist: Safelist },
 ) {
   const credentials: CredentialDeps = { verify: deps.verify, apiKeys: deps.apiKeys, kv: deps.kv };
   const clientOf = clientAddressResolver(config.TRUST_PROXY);

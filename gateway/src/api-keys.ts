@@ -70,7 +70,8 @@ export function apiKeyAuthenticator(exchangeUrl: string, verify: TokenVerifier, 
     return identity;
   };
 
-  return async (key: string): Promise<Identity> => {
+  /** `beforeExchange` runs only when the users subgraph must be asked (no cached answer), and may refuse. */
+  return async (key: string, beforeExchange?: () => Promise<void>): Promise<Identity> => {
     if (!KEY_SHAPE.test(key.trim())) throw refused();
     const cacheKey = sha256(key);
     const cached = known.get(cacheKey);
@@ -78,7 +79,11 @@ export function apiKeyAuthenticator(exchangeUrl: string, verify: TokenVerifier, 
     if (unknown.get(cacheKey)) throw refused();
     let pending = inFlight.get(cacheKey);
     if (!pending) {
-      pending = exchange(key, cacheKey).finally(() => inFlight.delete(cacheKey));
+      // Registered before any await, so concurrent lookups of one key share this one exchange.
+      pending = (async () => {
+        await beforeExchange?.();
+        return exchange(key, cacheKey);
+      })().finally(() => inFlight.delete(cacheKey));
       inFlight.set(cacheKey, pending);
     }
     return pending;

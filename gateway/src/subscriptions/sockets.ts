@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { Identity } from '../../../kernel/auth.ts';
 import type { KeyValueStore } from '../../../kernel/kv/index.ts';
 import type { Logger } from '../../../kernel/log.ts';
-import { type Revocation, revocationsOf, revokedError } from '../../../kernel/revocation.ts';
+import { ends, type Revocation, revocationsOf, revokedError } from '../../../kernel/revocation.ts';
 
 /** What one caller may hold on one gateway replica; each cap has its own clear refusal. */
 export interface SocketLimits {
@@ -117,7 +117,7 @@ export class SocketRegistry {
   revoke(revocation: Revocation): void {
     for (const id of revocation.ids) {
       for (const handle of [...(this.#bySession.get(id) ?? [])]) {
-        if (handle.identity && handle.identity.issuedAt <= revocation.at) this.#end(handle, revocation);
+        if (handle.identity && ends(revocation, handle.identity)) this.#end(handle, revocation);
       }
     }
   }
