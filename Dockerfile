@@ -16,8 +16,7 @@ COPY subgraphs/ ./subgraphs/
 COPY schema/ ./schema/
 COPY cli/ ./cli/
 COPY dev/ ./dev/
-COPY relay/ ./relay/
-COPY bridge/ ./bridge/
+COPY cdc/ ./cdc/
 COPY deploy/ ./deploy/
 
 # The official image's unprivileged user (uid 1000); the files above stay root-owned and read-only to it.

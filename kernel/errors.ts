@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   BAD_USER_INPUT: 'An argument failed validation; `extensions.fields` names each bad field and why.',
   CONFLICT: 'The change clashes with existing state (for example an email that is already registered).',
   LIMIT_EXCEEDED: 'A bound on what one caller may hold was reached (sockets, subscriptions, buffered events); `extensions.limit` and `extensions.max` name it.',
+  CURSOR_EXPIRED: 'The events after this `after` cursor are no longer kept (older than the retained window, `extensions.retainedMs`, or the store was reset): refetch the current state and subscribe again without it.',
   RATE_LIMITED: 'Too many attempts; `extensions.retryAfter` says how many seconds to wait.',
   MFA_REQUIRED: 'The account has two-factor authentication: repeat the sign-in with a valid `totp` code.',
   PERSISTED_QUERY_NOT_FOUND: 'The persisted-query hash is unknown: send the full query once with it.',

@@ -7,6 +7,11 @@ export interface EventBus {
   publish(channel: string, payload: object): Promise<void>;
   /** An async iterator of every payload published on `channel` from now on. */
   listen<T>(channel: string): AsyncIterableIterator<T>;
+  /**
+   * Calls `onMessage` for every payload published on `channel` once listening (the promise resolves
+   * then), and `onResync` after the connection was lost and regained (payloads may have been missed).
+   */
+  subscribe<T>(channel: string, onMessage: (payload: T) => void, onResync?: () => void): Promise<() => void>;
   /** Resolves when the bus can carry events (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -26,6 +31,10 @@ export function createEventBus(opts: { redisUrl?: string; prefix: string }): Eve
     return {
       publish: (channel, payload) => bus.publish(channel, payload),
       listen: <T>(channel: string) => bus.asyncIterableIterator<T>(channel),
+      subscribe: async <T>(channel: string, onMessage: (payload: T) => void) => {
+        const id = await bus.subscribe(channel, onMessage as (payload: unknown) => void);
+        return () => bus.unsubscribe(id);
+      },
       ping: async () => {},
       close: async () => {},
     };
@@ -44,9 +53,28 @@ export function createEventBus(opts: { redisUrl?: string; prefix: string }): Eve
   // Our ioredis 6 clients; the package's own nested ioredis 5 types differ only nominally.
   let closing: Promise<void> | undefined;
   const redis = new RedisPubSub({ publisher: publisher as never, subscriber: subscriber as never });
+  // A lost subscriber connection loses what was published meanwhile: whoever can refill a gap is told when it is back.
+  const resyncs = new Set<() => void>();
+  let lost = false;
+  subscriber.on('close', () => {
+    lost = true;
+  });
+  subscriber.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    for (const resync of resyncs) resync();
+  });
   return {
     publish: (channel, payload) => redis.publish(`${opts.prefix}${channel}`, payload),
     listen: <T>(channel: string) => redis.asyncIterableIterator(`${opts.prefix}${channel}`) as AsyncIterableIterator<T>,
+    subscribe: async <T>(channel: string, onMessage: (payload: T) => void, onResync?: () => void) => {
+      const id = await redis.subscribe(`${opts.prefix}${channel}`, onMessage as (payload: unknown) => void);
+      if (onResync) resyncs.add(onResync);
+      return () => {
+        if (onResync) resyncs.delete(onResync);
+        redis.unsubscribe(id);
+      };
+    },
     ping: async () => {
       await publisher.ping();
     },

@@ -63,7 +63,7 @@ export function operationSpanNames(): ApolloServerPlugin {
 
 /**
  * graphql-ws's `subscribe` that hands each event's trace context on: the bridge puts the
- * `traceparent` of its span in the bus payload's `source`, and this copies it into the result's
+ * `traceparent` of its span in the logged event's `source`, and this copies it into the result's
  * `extensions`, where the gateway reads it to link its delivery span. Otherwise what graphql-js's
  * own `subscribe` does: the source stream, each payload executed as the root value.
  */
@@ -72,7 +72,7 @@ export async function subscribeWithTraceContext(args: ExecutionArgs) {
   if (!(Symbol.asyncIterator in stream)) return stream as ExecutionResult;
   return mapEvents(stream as AsyncIterable<unknown>, async (payload) => {
     const result = await execute({ ...args, rootValue: payload });
-    const traceparent = (payload as { source?: { traceparent?: unknown } } | null)?.source?.traceparent;
+    const traceparent = (payload as { event?: { source?: { traceparent?: unknown } } } | null)?.event?.source?.traceparent;
     return typeof traceparent === 'string' ? { ...result, extensions: { ...result.extensions, traceparent } } : result;
   });
 }

@@ -10,7 +10,7 @@ import { tracerFor, tracingActive, traceparentOf } from './tracing.ts';
 /** The longest `db.statement` a span carries; longer statements are cut (they are code, not data). */
 const MAX_STATEMENT = 2000;
 
-/** The prefix of the logical-decoding message that carries a transaction's `traceparent` (relay/src/relay.ts reads it). */
+/** The prefix of the logical-decoding message that carries a transaction's `traceparent` (cdc/relay/relay.ts reads it). */
 export const TRACE_MESSAGE_PREFIX = 'atrium.traceparent';
 
 /**

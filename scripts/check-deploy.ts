@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { parse, parseAllDocuments } from 'yaml';
-import { CAPTURED_TABLES } from '../subgraphs/events.ts';
+import { CAPTURED_TABLES } from '../subgraphs/captured-tables.ts';
 import { SUBGRAPHS } from '../subgraphs/list.ts';
 
 /**
@@ -15,7 +15,7 @@ const problems: string[] = [];
 const services = ['gateway', ...SUBGRAPHS.map((s) => s.name)];
 const deployments = [...services, 'bridge'];
 const entry = (name: string) =>
-  name === 'gateway' || name === 'bridge' ? `${name}/src/main.ts` : `subgraphs/${name}/src/main.ts`;
+  name === 'gateway' ? 'gateway/src/main.ts' : name === 'bridge' ? 'cdc/bridge/main.ts' : `subgraphs/${name}/src/main.ts`;
 
 /**
  * Who may call a subgraph's HTTP port besides the gateway, and why; anyone else is a finding.
@@ -72,7 +72,7 @@ const connector = JSON.parse(await readFile('deploy/debezium/atrium-postgres.jso
 const captured = CAPTURED_TABLES.map((t) => `${t.schema}.${t.table}`).sort().join(',');
 const included = (list: string | undefined) => (list ?? '').split(',').map((t) => t.trim()).sort().join(',');
 if (included(connector.config['table.include.list']) !== captured) {
-  problems.push(`debezium: table.include.list is not ${captured} (subgraphs/events.ts)`);
+  problems.push(`debezium: table.include.list is not ${captured} (subgraphs/captured-tables.ts)`);
 }
 
 let rendered = '';

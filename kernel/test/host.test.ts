@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { loadBridgeConfig } from '../../bridge/src/config.ts';
+import { loadBridgeConfig } from '../../cdc/bridge/config.ts';
 import { loadGatewayConfig } from '../../gateway/src/config.ts';
 import { ConfigError } from '../config.ts';
 import { listen } from '../http.ts';

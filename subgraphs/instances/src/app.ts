@@ -6,6 +6,7 @@ import { identityFromConnectionParams, identityFromRequest } from '../../../kern
 import { createLogger, type Logger } from '../../../kernel/log.ts';
 import { createMetrics } from '../../../kernel/metrics.ts';
 import { createEventBus } from '../../../kernel/pubsub.ts';
+import { createChangeLog } from '../../../cdc/delivery/config.ts';
 import { DateTimeScalar, JsonScalar } from '../../../kernel/scalars.ts';
 import { loadTypeDefs, mergeResolvers, startSubgraphServer, type RunningService } from '../../../kernel/subgraph-server.ts';
 import type { InstancesConfig } from './config.ts';
@@ -31,12 +32,14 @@ export async function start(
 ): Promise<RunningService & { deps: InstancesDeps }> {
   const metrics = createMetrics('instances');
   const orm = await openSubgraphDatabase(instancesOrm, config, logger, metrics);
+  const bus = createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX });
   const deps: InstancesDeps = {
     config,
     orm,
     logger,
     agents: federatedAgentDirectory(config.CATALOG_URL, internalCredential(internalSecretOf(config)), logger.child({ component: 'agent-directory' })),
-    bus: createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }),
+    bus,
+    changes: createChangeLog({ ...config, bus }),
   };
   const verify = verifierFromConfig(config);
   const contextFor = (identity: Identity | null): InstancesContext => {
@@ -63,6 +66,7 @@ export async function start(
     deps,
     async stop() {
       await service.stop();
+      await deps.changes.close();
       await deps.bus.close();
       await orm.close();
     },

@@ -3,6 +3,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Identity } from '../../../kernel/auth.ts';
 import type { Logger } from '../../../kernel/log.ts';
 import type { EventBus } from '../../../kernel/pubsub.ts';
+import type { ChangeLog } from '../../../cdc/delivery/change-log.ts';
 import type { InstancesConfig } from './config.ts';
 import type { AgentDirectory } from './instance/agent-directory.ts';
 import type { Instance } from './instance/instance.entity.ts';
@@ -13,7 +14,9 @@ export interface InstancesDeps {
   config: InstancesConfig;
   orm: MikroORM;
   agents: AgentDirectory;
-  /** Where the bridge publishes this subgraph's change events. */
+  /** Where the bridge appends this subgraph's change events; subscriptions replay and follow it. */
+  changes: ChangeLog;
+  /** The live leg of `changes` (pub/sub). */
   bus: EventBus;
   logger: Logger;
 }

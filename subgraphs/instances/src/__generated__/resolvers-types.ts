@@ -64,7 +64,10 @@ export type InstanceEvent = {
   instanceId: Scalars['ID']['output'];
   /** When the change was committed. */
   occurredAt: Scalars['DateTime']['output'];
-  /** Unique per change (table, WAL position, transaction): seeing one twice means a duplicate delivery. */
+  /**
+   * This event's cursor: unique per change and growing. Pass the last one you saw as `after` to resume
+   * without gaps or duplicates.
+   */
   sequence: Scalars['String']['output'];
   type: InstanceEventType;
 };
@@ -186,6 +189,11 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * The cursor of this moment in the event history. Read it with the data a page shows, then subscribe
+   * with `after: eventCursor`: every change committed after the read is delivered, none is missed.
+   */
+  eventCursor: Scalars['String']['output'];
   /** One of the caller's instances (admins: anyone's); null when missing or someone else's. */
   instance?: Maybe<Instance>;
   /** The caller's instances, newest first. */
@@ -199,19 +207,25 @@ export type QueryInstanceArgs = {
 
 export type Subscription = {
   __typename?: 'Subscription';
-  /** Every change of the caller's instances, or of one of them (admins: anyone's). */
+  /**
+   * Every change of the caller's instances, or of one of them (admins: anyone's). With `after` (an
+   * event's `sequence`, or `eventCursor`), first every change since then, in order, then the live stream;
+   * a cursor older than the retained history is CURSOR_EXPIRED.
+   */
   instanceEvents: InstanceEvent;
-  /** Entries added to and removed from the caller's knowledge bases, or one instance's. */
+  /** Entries added to and removed from the caller's knowledge bases, or one instance's; `after` as for `instanceEvents`. */
   knowledgeBaseEntryEvents: KnowledgeBaseEntryEvent;
 };
 
 
 export type SubscriptionInstanceEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   instanceId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
 export type SubscriptionKnowledgeBaseEntryEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   instanceId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -463,6 +477,7 @@ export type PageInfoResolvers<ContextType = any, ParentType extends ResolversPar
 };
 
 export type QueryResolvers<ContextType = any, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  eventCursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   instance?: Resolver<Maybe<ResolversTypes['Instance']>, ParentType, ContextType, RequireFields<QueryInstanceArgs, 'id'>>;
   instances?: Resolver<Array<ResolversTypes['Instance']>, ParentType, ContextType>;
 };

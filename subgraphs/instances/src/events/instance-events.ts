@@ -1,4 +1,4 @@
-import type { ChangePayload, Row } from '../../../../kernel/events/debezium.ts';
+import type { ChangePayload, Row } from '../../../../cdc/contract.ts';
 
 /** Redis channels the bridge publishes to and the subscription resolvers listen on. */
 export const INSTANCE_EVENTS = 'instances.instance-events';

@@ -7,6 +7,8 @@ import { isAdmin } from '../instance/access.ts';
 import { createLoaders } from '../loaders.ts';
 import { KnowledgeBase } from '../knowledge-base/knowledge-base.entity.ts';
 import type { KnowledgeBaseEntry } from '../knowledge-base/knowledge-base-entry.entity.ts';
+import type { LoggedEvent } from '../../../../cdc/delivery/change-log.ts';
+import { openChangeFeed } from '../../../../cdc/delivery/change-feed.ts';
 import { ENTRY_EVENTS, type EntryEventMessage, INSTANCE_EVENTS, type InstanceEventMessage } from './instance-events.ts';
 
 /** Who may see events of an instance: its owner, and admins. */
@@ -36,17 +38,23 @@ function freshReads(ctx: InstancesContext): void {
   ctx.loaders = createLoaders(ctx.em);
 }
 
+/** Every event subscription takes an optional filter and the cursor to resume after. */
+interface EventArgs {
+  instanceId?: string | null;
+  after?: string | null;
+}
+
 const Subscription: SubscriptionResolvers<InstancesContext> = {
   instanceEvents: {
-    subscribe: withFilter<InstanceEventMessage, { instanceId?: string | null }, InstancesContext>(
-      (_root, _args, ctx) => {
+    subscribe: withFilter<LoggedEvent<InstanceEventMessage>, EventArgs, InstancesContext>(
+      async (_root, args, ctx) => {
         requireIdentity(ctx?.identity);
-        return (ctx as InstancesContext).deps.bus.listen<InstanceEventMessage>(INSTANCE_EVENTS);
+        return (await openChangeFeed((ctx as InstancesContext).deps.changes, INSTANCE_EVENTS, args?.after)) as never;
       },
-      (event, args, ctx) =>
-        Boolean(event && ctx && mayWatch(ctx, event.ownerId, event.instanceId, args?.instanceId)),
+      (logged, args, ctx) =>
+        Boolean(logged && ctx && mayWatch(ctx, logged.event.ownerId, logged.event.instanceId, args?.instanceId)),
     ) as never,
-    resolve: (event: InstanceEventMessage, _args: unknown, ctx: InstancesContext) => {
+    resolve: ({ event, cursor }: LoggedEvent<InstanceEventMessage>, _args: unknown, ctx: InstancesContext) => {
       freshReads(ctx);
       return {
       type: event.type,
@@ -55,22 +63,22 @@ const Subscription: SubscriptionResolvers<InstancesContext> = {
       instance: event.instance as unknown as Instance | null,
       changedFields: event.changedFields,
       occurredAt: new Date(event.occurredAt),
-      sequence: event.position.sequence,
+      sequence: cursor,
       };
     },
   },
   knowledgeBaseEntryEvents: {
-    subscribe: withFilter<EntryEventMessage, { instanceId?: string | null }, InstancesContext>(
-      (_root, _args, ctx) => {
+    subscribe: withFilter<LoggedEvent<EntryEventMessage>, EventArgs, InstancesContext>(
+      async (_root, args, ctx) => {
         requireIdentity(ctx?.identity);
-        return (ctx as InstancesContext).deps.bus.listen<EntryEventMessage>(ENTRY_EVENTS);
+        return (await openChangeFeed((ctx as InstancesContext).deps.changes, ENTRY_EVENTS, args?.after)) as never;
       },
-      async (event, args, ctx) => {
-        const owner = event && ctx && (await ownerOfKnowledgeBase(ctx, event.knowledgeBaseId));
+      async (logged, args, ctx) => {
+        const owner = logged && ctx && (await ownerOfKnowledgeBase(ctx, logged.event.knowledgeBaseId));
         return Boolean(owner && ctx && mayWatch(ctx, owner.ownerId, owner.instanceId, args?.instanceId));
       },
     ) as never,
-    resolve: async (event: EntryEventMessage, _args: unknown, ctx: InstancesContext) => {
+    resolve: async ({ event, cursor }: LoggedEvent<EntryEventMessage>, _args: unknown, ctx: InstancesContext) => {
       freshReads(ctx);
       return {
       type: event.type,
@@ -78,10 +86,17 @@ const Subscription: SubscriptionResolvers<InstancesContext> = {
       entryId: event.entryId,
       entry: event.entry as unknown as KnowledgeBaseEntry | null,
       occurredAt: new Date(event.occurredAt),
-      sequence: event.position.sequence,
+      sequence: cursor,
       };
     },
   },
 };
 
-export const subscriptionResolvers = { Subscription };
+const Query = {
+  eventCursor: async (_root: unknown, _args: unknown, ctx: InstancesContext) => {
+    requireIdentity(ctx.identity);
+    return ctx.deps.changes.now();
+  },
+};
+
+export const subscriptionResolvers = { Query, Subscription };

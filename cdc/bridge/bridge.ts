@@ -1,9 +1,10 @@
-import { decodeRecord, type ChangeRecord } from '../../kernel/events/debezium.ts';
+import { decodeRecord, type ChangeRecord } from '../debezium.ts';
 import type { Logger } from '../../kernel/log.ts';
-import type { EventBus } from '../../kernel/pubsub.ts';
 import { contextFrom, inSpan, traceparentOf } from '../../kernel/tracing.ts';
 import { SpanKind } from '@opentelemetry/api';
-import type { CapturedTable } from '../../subgraphs/events.ts';
+import type { CapturedTable } from '../contract.ts';
+import type { ChangeLog } from '../delivery/change-log.ts';
+import { originOf } from './origin.ts';
 
 /** Where a record the bridge cannot decode goes, so its partition moves on. */
 export type DeadLetter = (record: ChangeRecord, reason: string) => Promise<void>;
@@ -15,19 +16,20 @@ export type DeadLetter = (record: ChangeRecord, reason: string) => Promise<void>
 export type SourcedRecord = ChangeRecord & { partition?: number; offset?: string; headers?: Record<string, string> };
 
 /**
- * Turns Debezium change records into domain events and publishes them on the event bus. It
- * resolves only after the publish, so whoever feeds it (a Kafka consumer, the in-process relay)
- * confirms a record only once its event is out: at-least-once, never lost.
+ * Turns Debezium change records into domain events and appends them to the change log, which keeps
+ * and publishes them. It resolves only after the append, so whoever feeds it (a Kafka consumer, the
+ * in-process relay) confirms a record only once its event is kept: never lost; and a record that
+ * comes again (a restart, a rebalance) is recognised by its source position and appended once.
  */
 export class Bridge {
   readonly #byTopic: Map<string, CapturedTable>;
-  readonly #bus: EventBus;
+  readonly #changes: ChangeLog;
   readonly #deadLetter: DeadLetter;
   readonly #log: Logger;
 
-  constructor(opts: { topicPrefix: string; tables: CapturedTable[]; bus: EventBus; deadLetter: DeadLetter; logger: Logger }) {
+  constructor(opts: { topicPrefix: string; tables: CapturedTable[]; changes: ChangeLog; deadLetter: DeadLetter; logger: Logger }) {
     this.#byTopic = new Map(opts.tables.map((t) => [`${opts.topicPrefix}.${t.schema}.${t.table}`, t]));
-    this.#bus = opts.bus;
+    this.#changes = opts.changes;
     this.#deadLetter = opts.deadLetter;
     this.#log = opts.logger.child({ component: 'bridge' });
   }
@@ -72,12 +74,13 @@ export class Bridge {
       return this.#reject(record, `mapping failed: ${(err as Error).message}`);
     }
     if (!event) return;
-    // A failing publish throws: the record is not confirmed and comes again.
+    // A failing append throws: the record is not confirmed and comes again.
     const traceparent = traceparentOf();
-    await this.#bus.publish(table.channel, {
-      ...event,
-      source: { topic: record.topic, partition: record.partition, offset: record.offset, ...(traceparent ? { traceparent } : {}) },
-    });
+    await this.#changes.append(
+      table.channel,
+      { ...event, source: { topic: record.topic, partition: record.partition, offset: record.offset, ...(traceparent ? { traceparent } : {}) } },
+      originOf(record, decoded.change),
+    );
   }
 
   async #reject(record: SourcedRecord, reason: string): Promise<void> {

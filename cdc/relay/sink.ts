@@ -1,4 +1,4 @@
-import type { ChangeRecord } from '../../kernel/events/debezium.ts';
+import type { ChangeRecord } from '../debezium.ts';
 
 /**
  * A record as the relay hands it on. `headers`, when tracing is on, carry the W3C trace context of the

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { env, serviceEnv } from './config.ts';
+import { env, serviceEnv } from '../kernel/config.ts';
+import { changeLogEnv } from './delivery/settings.ts';
 
 const brokers = z
   .string()
@@ -14,4 +15,5 @@ export const cdcEnv = serviceEnv.extend({
   CDC_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('atrium'),
   REDIS_URL: env.redisUrl.optional(),
   REDIS_PREFIX: z.string().default('atrium:'),
+  ...changeLogEnv,
 });

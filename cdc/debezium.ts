@@ -1,7 +1,7 @@
 /**
  * Debezium's PostgreSQL change events, as they sit in Kafka with the JSON converter: the one
  * contract between capture (Debezium in production, the built-in relay elsewhere) and the bridge.
- * See docs/change-events.md and kernel/test/fixtures/debezium.
+ * See docs/change-events.md and cdc/test/fixtures/debezium.
  */
 
 export type Op = 'c' | 'u' | 'd' | 'r' | 't' | 'm';

@@ -1,7 +1,7 @@
 import { ConfigError } from '../../kernel/config.ts';
 import { createLogger, type Logger } from '../../kernel/log.ts';
 import { startTracing } from '../../kernel/tracing.ts';
-import { CAPTURED_TABLES } from '../../subgraphs/events.ts';
+import { CAPTURED_TABLES } from '../../subgraphs/captured-tables.ts';
 import type { RelayConfig } from './config.ts';
 import { kafkaSink } from './kafka-sink.ts';
 import { Relay } from './relay.ts';

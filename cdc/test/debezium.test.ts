@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { decodeDecimal, decodeRecord, type Decoded } from '../events/debezium.ts';
-import { encodeDecimal, encodeValue } from '../events/encode.ts';
+import { decodeDecimal, decodeRecord, type Decoded } from '../debezium.ts';
+import { encodeDecimal, encodeValue } from '../encode.ts';
 import { entryEvent, instanceEvent } from '../../subgraphs/instances/src/events/instance-events.ts';
 
 const FIXTURES = new URL('./fixtures/debezium/', import.meta.url);

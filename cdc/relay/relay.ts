@@ -1,7 +1,7 @@
 import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from 'pg-logical-replication';
 import pg from 'pg';
-import { changeTopic, type ChangeRecord, type Op, type Row } from '../../kernel/events/debezium.ts';
-import { encodeRow } from '../../kernel/events/encode.ts';
+import { changeTopic, type ChangeRecord, type Op, type Row } from '../debezium.ts';
+import { encodeRow } from '../encode.ts';
 import type { Logger } from '../../kernel/log.ts';
 import { contextFrom, injectTraceContext, inSpan, linkTo, tracingActive } from '../../kernel/tracing.ts';
 import { TRACE_MESSAGE_PREFIX } from '../../kernel/tracing-sql.ts';
@@ -61,7 +61,9 @@ const quoteTable = (t: string) => t.split('.').map((p) => `"${p.replace(/"/g, '"
  * Creates what capture needs, idempotently: REPLICA IDENTITY FULL on every captured table (so
  * updates and deletes carry the old row), a publication of exactly those tables, and the slot.
  */
-export async function prepareCapture(opts: Pick<RelayOptions, 'databaseUrl' | 'slot' | 'publication' | 'tables'>): Promise<Map<string, string[]>> {
+export async function prepareCapture(
+  opts: Pick<RelayOptions, 'databaseUrl' | 'slot' | 'publication' | 'tables'>,
+): Promise<{ primaryKeys: Map<string, string[]>; confirmedLsn: string }> {
   const client = new pg.Client({ connectionString: opts.databaseUrl });
   await client.connect();
   try {
@@ -87,7 +89,9 @@ export async function prepareCapture(opts: Pick<RelayOptions, 'databaseUrl' | 's
         where i.indisprimary and (n.nspname || '.' || c.relname) = any($1) group by 1`,
       [opts.tables],
     );
-    return new Map(keys.rows.map((r) => [r.tbl, r.cols]));
+    // Where the slot resumes: the last commit the relay confirmed, which Debezium's `source.sequence` starts from.
+    const confirmed = await client.query<{ lsn: string | null }>('select confirmed_flush_lsn::text as lsn from pg_replication_slots where slot_name = $1', [opts.slot]);
+    return { primaryKeys: new Map(keys.rows.map((r) => [r.tbl, r.cols])), confirmedLsn: confirmed.rows[0]?.lsn ?? '0/0' };
   } finally {
     await client.end();
   }
@@ -119,7 +123,10 @@ export class Relay {
   }
 
   async start(): Promise<void> {
-    this.#primaryKeys = await prepareCapture(this.#opts);
+    const capture = await prepareCapture(this.#opts);
+    this.#primaryKeys = capture.primaryKeys;
+    // A fresh process resumes the slot; a reconnect keeps what it confirmed itself (the same, or newer).
+    if (this.#confirmed === '0/0') this.#confirmed = capture.confirmedLsn;
     this.#database = new URL(this.#opts.databaseUrl).pathname.slice(1);
     const service = new LogicalReplicationService(
       { connectionString: this.#opts.databaseUrl },

@@ -1,7 +1,7 @@
 import { type IHeaders, Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { NotReady } from '../../kernel/http.ts';
 import type { Logger } from '../../kernel/log.ts';
-import { kafkaLogs } from '../../relay/src/kafka-sink.ts';
+import { kafkaLogs } from '../relay/kafka-sink.ts';
 import type { Bridge, DeadLetter } from './bridge.ts';
 
 /**

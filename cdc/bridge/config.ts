@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cdcEnv } from '../../kernel/cdc-config.ts';
+import { cdcEnv } from '../config.ts';
 import { loadConfig, type Env } from '../../kernel/config.ts';
 
 const schema = cdcEnv.extend({
