@@ -41,8 +41,9 @@ export function createEventBus(opts: { redisUrl?: string; prefix: string }): Eve
   }
   // ioredis's keyPrefix does not apply to channels, so the prefix is added to channel names here.
   const options = { maxRetriesPerRequest: null, lazyConnect: false };
-  const publisher = new Redis(opts.redisUrl, options);
-  const subscriber = new Redis(opts.redisUrl, options);
+  // Named, so an operator's CLIENT LIST shows whose connections these are.
+  const publisher = new Redis(opts.redisUrl, { ...options, connectionName: `${opts.prefix}bus-publisher` });
+  const subscriber = new Redis(opts.redisUrl, { ...options, connectionName: `${opts.prefix}bus-subscriber` });
   for (const client of [publisher, subscriber]) client.on('error', () => {});
   // graphql-redis-subscriptions drops the promises of these two calls: an unsubscribe racing a
   // closing or lost connection would otherwise be an unhandled rejection (and crash a process).

@@ -63,19 +63,25 @@ return {id .. '.' .. epoch, prev and (prev .. '.' .. epoch) or ''}
 
 /**
  * Reads after a cursor, refusing one into lost history: another epoch (the store was reset), or
- * older than the newest trimmed entry. KEYS: clock, epoch, stream. ARGV: after id, its epoch, limit.
+ * before the newest trimmed entry, which is the `prev` of the oldest kept one (or, with none kept,
+ * the channel's last). KEYS: clock, epoch, stream, lasts. ARGV: after id, its epoch, limit, channel.
  */
 const READ = `${ID_ORDER}
 local epoch = redis.call('GET', KEYS[2])
 if not epoch or epoch ~= ARGV[2] then return {'expired'} end
 local clock = redis.call('GET', KEYS[1]) or '0-0'
 if older(clock, ARGV[1]) then return {'future'} end
-if redis.call('EXISTS', KEYS[3]) == 1 then
-  local info = redis.call('XINFO', 'STREAM', KEYS[3])
-  for i = 1, #info, 2 do
-    if info[i] == 'max-deleted-entry-id' and older(ARGV[1], info[i + 1]) then return {'expired'} end
+local oldest = redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', 1)
+local trimmed = false
+if oldest[1] then
+  local fields = oldest[1][2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 'p' and fields[i + 1] ~= '' then trimmed = fields[i + 1] end
   end
+else
+  trimmed = redis.call('HGET', KEYS[4], ARGV[4])
 end
+if trimmed and older(ARGV[1], trimmed) then return {'expired'} end
 return {'ok', redis.call('XRANGE', KEYS[3], '(' .. ARGV[1], '+', 'COUNT', ARGV[3])}
 `;
 
@@ -111,7 +117,7 @@ export class RedisChangeLog implements ChangeLog {
     // ioredis reconnects by itself; without a listener a refused connection would crash the process.
     redis.on('error', () => {});
     redis.defineCommand('atriumAppend', { numberOfKeys: 5, lua: APPEND });
-    redis.defineCommand('atriumRead', { numberOfKeys: 3, lua: READ });
+    redis.defineCommand('atriumRead', { numberOfKeys: 4, lua: READ });
     redis.defineCommand('atriumNow', { numberOfKeys: 2, lua: NOW });
     this.#redis = redis as Redis & Commands;
     this.#bus = opts.bus;
@@ -161,7 +167,7 @@ export class RedisChangeLog implements ChangeLog {
   async read<T>(channel: string, after: string, limit: number): Promise<LoggedEvent<T>[]> {
     const cursor = parseCursor(after);
     const [status, entries = []] = await this.#run(() =>
-      this.#redis.atriumRead(this.#key('clock'), this.#key('epoch'), this.#key(`stream:${channel}`), cursor.id, cursor.epoch, String(limit)),
+      this.#redis.atriumRead(this.#key('clock'), this.#key('epoch'), this.#key(`stream:${channel}`), this.#key('lasts'), cursor.id, cursor.epoch, String(limit), channel),
     );
     if (status === 'expired') throw cursorExpired(this.retentionMs);
     if (status === 'future') throw cursorFromTheFuture();
