@@ -46,4 +46,30 @@ describe('Debezium -> Kafka -> bridge -> a graphql-ws subscriber', () => {
     expect(probe.results.filter((e) => e.data?.instanceEvents.type === 'DELETED')).toHaveLength(1);
     expect(probe.results.filter((e) => e.errors)).toEqual([]);
   }, 90_000);
+
+  test('a client away for N changes comes back with its cursor and receives exactly those N, in order', async () => {
+    const client = system.client({ token: ann.accessToken });
+    const { createInstance } = await client.ok<{ createInstance: { id: string } }>('mutation($i: CreateInstanceInput!) { createInstance(input: $i) { id } }', {
+      i: { agentId, title: 'resumable' },
+    });
+    const id = createInstance.id;
+    const RESUME = `subscription($id: ID, $after: String) { instanceEvents(instanceId: $id, after: $after) { sequence instance { title } } }`;
+    const rename = (title: string) =>
+      withClient(system.instances.deps.config.DATABASE_URL, (c) => c.query('update instances.instance set title = $2, updated_at = now() where id = $1', [id, title]));
+    const { eventCursor } = await client.ok<{ eventCursor: string }>('{ eventCursor }');
+    await rename('before leaving');
+    const first = new SubscriptionProbe(system.gatewayUrl, { token: ann.accessToken }).subscribe(RESUME, { id, after: eventCursor });
+    probes.push(first);
+    await first.until((r) => r.some((e) => e.data?.instanceEvents.instance?.title === 'before leaving'), 30_000);
+    const last = first.results.at(-1)?.data?.instanceEvents.sequence as string;
+    await first.close();
+
+    const N = 20;
+    for (let n = 0; n < N; n++) await rename(`away ${n}`);
+    const back = new SubscriptionProbe(system.gatewayUrl, { token: ann.accessToken }).subscribe(RESUME, { id, after: last });
+    probes.push(back);
+    await back.until((r) => r.length >= N, 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(back.results.map((r) => r.data?.instanceEvents.instance?.title)).toEqual(Array.from({ length: N }, (_v, n) => `away ${n}`));
+  }, 90_000);
 });

@@ -54,12 +54,14 @@ describe('the production path: relay -> Apache Kafka -> bridge consumer group ->
     }
     await restarted;
 
-    const seen = () => new Set(probe.results.map((r) => r.data?.instanceEvents.instance?.title).filter((t) => t?.startsWith('change ')));
-    await probe.until(() => seen().size === N, 60_000);
+    const changes = () => probe.results.map((r) => r.data?.instanceEvents.instance?.title as string).filter((t) => t?.startsWith('change '));
+    await probe.until(() => changes().length >= N, 60_000);
+    // Whatever the restarts re-sent reaches the client once (recognised by its source position), and one row's changes keep their order.
+    await new Promise((r) => setTimeout(r, 500));
+    console.log(`restart mid-stream: ${N} changes, ${changes().length} delivered`);
+    expect(changes()).toEqual(Array.from({ length: N }, (_v, n) => `change ${n}`));
     const sequences = probe.results.map((r) => r.data?.instanceEvents.sequence as string);
-    const duplicates = sequences.length - new Set(sequences).size;
-    console.log(`restart mid-stream: ${N} changes, ${seen().size} delivered, ${duplicates} duplicates (flagged by sequence)`);
-    expect(seen().size).toBe(N);
+    expect(new Set(sequences).size).toBe(sequences.length);
     expect(probe.results.every((r) => !r.errors)).toBe(true);
   }, 90_000);
 
@@ -99,12 +101,13 @@ describe('the production path: relay -> Apache Kafka -> bridge consumer group ->
           c.query('update instances.instance set title = $2 where id = $1', [instanceId, `scaled ${n}`]),
         );
       }
-      const seen = () => new Set(probe.results.map((r) => r.data?.instanceEvents.instance?.title).filter((t) => t?.startsWith('scaled ')));
-      await probe.until(() => seen().size === N, 60_000);
-      expect(seen().size).toBe(N);
+      const scaled = () => probe.results.map((r) => r.data?.instanceEvents.instance?.title as string).filter((t) => t?.startsWith('scaled '));
+      await probe.until(() => scaled().length >= N, 60_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(scaled()).toEqual(Array.from({ length: N }, (_v, n) => `scaled ${n}`));
       // Having delivered, the second copy is in the group: its /ready says so.
       const ready = await fetch(`http://127.0.0.1:${second.port}/ready`);
-      expect({ status: ready.status, checks: ((await ready.json()) as { checks: unknown }).checks }).toEqual({ status: 200, checks: { bus: 'ok', kafka: 'ok' } });
+      expect({ status: ready.status, checks: ((await ready.json()) as { checks: unknown }).checks }).toEqual({ status: 200, checks: { changes: 'ok', kafka: 'ok' } });
     } finally {
       await second.stop();
     }
