@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { Row } from './debezium.ts';
 
 /** PostgreSQL type OIDs the relay encodes the way Debezium does (default `adaptive` precision, JSON converter). */
@@ -54,6 +55,43 @@ function byteLength(n: bigint): number {
   return bytes;
 }
 
+/** Date/time types whose text the relay keeps (pg's own parsers round to milliseconds and shift to local time). */
+const DATETIME_TYPES = new Set<number>([OID.date, OID.timestamp, OID.timestamptz, 1182, 1115, 1185]);
+
+/**
+ * The parser pgoutput values of a column are read with: the text itself for date/time types (arrays
+ * split into their elements' text), so microseconds survive; `undefined` keeps the driver's parser.
+ */
+export function textParserFor(typeOid: number): ((text: string) => unknown) | undefined {
+  if (!DATETIME_TYPES.has(typeOid)) return undefined;
+  if (ARRAY_ELEMENT[typeOid] === undefined) return (text) => text;
+  const textArray = (pg.types.getTypeParser as (oid: number) => (text: string) => unknown)(1009);
+  return (text) => textArray(text);
+}
+
+const DATETIME = /^(\d{4,})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?)?(?:([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?)?( BC)?$/;
+
+/** PostgreSQL's text of a date, timestamp or timestamptz as microseconds since the epoch (UTC), or null for `infinity` and the like. */
+export function microsFromText(text: string): bigint | null {
+  const m = DATETIME.exec(text);
+  if (!m) return null;
+  const [, y, mo, d, h = '0', mi = '0', sec = '0', fraction = '', sign, oh = '0', om = '0', os = '0', bc] = m;
+  const year = bc ? 1 - Number(y) : Number(y);
+  const date = new Date(0);
+  date.setUTCFullYear(year, Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(sec), 0);
+  const offset = sign ? (sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om) * 60 + Number(os)) : 0;
+  return (BigInt(date.getTime()) - BigInt(offset) * 1000n) * 1000n + BigInt(fraction.padEnd(6, '0'));
+}
+
+/** Microseconds since the epoch as Debezium's ZonedTimestamp prints them: ISO-8601 in UTC, fraction without trailing zeros. */
+export function isoFromMicros(micros: bigint): string {
+  const ms = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);
+  const base = new Date(Number(ms)).toISOString().slice(0, 19);
+  const fraction = (((micros % 1_000_000n) + 1_000_000n) % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
+  return `${base}${fraction ? `.${fraction}` : ''}Z`;
+}
+
 /** Wall-clock fields of a Date the pg driver parsed in local time, as if they were UTC. */
 const wallClockUtc = (d: Date) =>
   Date.UTC(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds(), d.getMilliseconds());
@@ -92,12 +130,21 @@ export function encodeValue(value: unknown, typeOid: number, typeMod = -1): unkn
       return typeof value === 'string' ? value : JSON.stringify(value);
     case OID.jsonb:
       return typeof value === 'string' ? value : jsonbText(value);
-    case OID.timestamptz:
-      return (value instanceof Date ? value : new Date(String(value))).toISOString();
-    case OID.timestamp:
-      return (value instanceof Date ? wallClockUtc(value) : Date.parse(`${value}Z`)) * 1000;
-    case OID.date:
-      return Math.round((value instanceof Date ? wallClockUtc(value) : Date.parse(`${value}T00:00:00Z`)) / 86_400_000);
+    case OID.timestamptz: {
+      if (value instanceof Date) return value.toISOString();
+      const micros = microsFromText(String(value));
+      return micros === null ? String(value) : isoFromMicros(micros);
+    }
+    case OID.timestamp: {
+      if (value instanceof Date) return wallClockUtc(value) * 1000;
+      const micros = microsFromText(String(value));
+      return micros === null ? String(value) : Number(micros);
+    }
+    case OID.date: {
+      if (value instanceof Date) return Math.round(wallClockUtc(value) / 86_400_000);
+      const micros = microsFromText(String(value));
+      return micros === null ? String(value) : Number(micros / 86_400_000_000n);
+    }
     case OID.numeric: {
       const text = String(value);
       if (typeMod < 4) return { scale: (text.split('.')[1] ?? '').length, value: encodeDecimal(text, (text.split('.')[1] ?? '').length) };

@@ -5,7 +5,14 @@ import { readFile } from 'node:fs/promises';
  * docker-compose.yml and k8s/ use (deploy/debezium/atrium-postgres.json), pointed at one test
  * database, slot, publication and topic prefix; resolves once its task runs.
  */
-export async function registerDebezium(opts: { connectUrl: string; databaseUrl: string; name: string; topicPrefix: string }) {
+export async function registerDebezium(opts: {
+  connectUrl: string;
+  databaseUrl: string;
+  name: string;
+  topicPrefix: string;
+  /** Settings that differ from the deployed connector (e.g. another table.include.list in a conformance test). */
+  overrides?: Record<string, string>;
+}) {
   const { config } = JSON.parse(await readFile('deploy/debezium/atrium-postgres.json', 'utf8')) as { config: Record<string, string> };
   const db = new URL(opts.databaseUrl);
   const body = {
@@ -18,6 +25,7 @@ export async function registerDebezium(opts: { connectUrl: string; databaseUrl: 
     'topic.prefix': opts.topicPrefix,
     'slot.name': opts.name,
     'publication.name': opts.name,
+    ...opts.overrides,
   };
   const url = `${opts.connectUrl}/connectors/${opts.name}`;
   const put = await fetch(`${url}/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

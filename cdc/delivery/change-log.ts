@@ -8,9 +8,9 @@ export interface LoggedEvent<T = unknown> {
 }
 
 /**
- * Where an event came from: one ordered source (a Kafka topic partition) and the event's position in
- * it, growing. A second delivery of the same change (relay or bridge restart, rebalance) carries a
- * position at or below the last one appended from that source and is dropped.
+ * Where an event came from: a source (a Kafka topic partition) and what identifies it there. A
+ * second delivery of the same change (relay or bridge restart, rebalance) carries an identity the
+ * log has recently appended from that source, and is dropped; "recently" is the log's retention.
  */
 export interface EventOrigin {
   source: string;

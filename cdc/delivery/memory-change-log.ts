@@ -23,8 +23,8 @@ export class MemoryChangeLog implements ChangeLog {
   readonly #epoch = randomBytes(8).toString('hex');
   readonly #retention: Retention;
   readonly #channels = new Map<string, Channel>();
-  /** Last position appended per origin source (a topic partition): bounded by the number of partitions. */
-  readonly #sources = new Map<string, string>();
+  /** What each origin source (a topic partition) appended recently, oldest first, with when: trimmed like the channels. */
+  readonly #sources = new Map<string, Map<string, number>>();
   #clockMs = 0;
   #clockSeq = 0;
 
@@ -50,11 +50,7 @@ export class MemoryChangeLog implements ChangeLog {
   }
 
   async append<T extends object>(name: string, event: T, origin: EventOrigin | null): Promise<LoggedEvent<T> | null> {
-    if (origin) {
-      const seen = this.#sources.get(origin.source);
-      if (seen !== undefined && origin.position <= seen) return null;
-      this.#sources.set(origin.source, origin.position);
-    }
+    if (origin && this.#seen(origin)) return null;
     const channel = this.#channel(name);
     const id = this.#tick();
     const prev = channel.entries.at(-1)?.id ?? channel.maxDeleted;
@@ -63,6 +59,20 @@ export class MemoryChangeLog implements ChangeLog {
     const logged = { cursor: formatCursor(id, this.#epoch), prev: prev && formatCursor(prev, this.#epoch), event };
     for (const listener of channel.listeners) listener(logged);
     return logged;
+  }
+
+  /** Whether the origin's event was appended recently; records it when not. */
+  #seen(origin: EventOrigin): boolean {
+    let recent = this.#sources.get(origin.source);
+    if (!recent) this.#sources.set(origin.source, (recent = new Map()));
+    if (recent.has(origin.position)) return true;
+    const now = Date.now();
+    recent.set(origin.position, now);
+    for (const [position, at] of recent) {
+      if (recent.size <= this.#retention.maxEvents && at >= now - this.#retention.retentionMs) break;
+      recent.delete(position);
+    }
+    return false;
   }
 
   #trim(channel: Channel): void {

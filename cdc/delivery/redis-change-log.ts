@@ -18,17 +18,15 @@ end
 `;
 
 /**
- * Appends one event, atomically: drop it if its origin already delivered this position; take the
+ * Appends one event, atomically: drop it if its origin source appended it recently (a sorted set per
+ * source, by time, trimmed like the stream); take the
  * next id from the one clock of every channel; XADD it with the previous id of its channel; trim by
  * age and count; PUBLISH it (so live subscribers see events in stream order).
- * KEYS: clock, epoch, stream, sources, lasts. ARGV: source, position, event JSON, pub/sub channel,
+ * KEYS: clock, epoch, stream, source's recent set, lasts. ARGV: source, identity, event JSON, pub/sub channel,
  * retention ms, max events, a fresh epoch, channel.
  */
 const APPEND = `
-if ARGV[1] ~= '' then
-  local seen = redis.call('HGET', KEYS[4], ARGV[1])
-  if seen and ARGV[2] <= seen then return false end
-end
+if ARGV[1] ~= '' and redis.call('ZSCORE', KEYS[4], ARGV[2]) then return false end
 local epoch = redis.call('GET', KEYS[2])
 if not epoch then
   epoch = ARGV[7]
@@ -54,7 +52,12 @@ redis.call('XADD', KEYS[3], id, 'e', ARGV[3], 'p', prev or '')
 local oldest = ms - tonumber(ARGV[5])
 if oldest > 0 then redis.call('XTRIM', KEYS[3], 'MINID', string.format('%.0f-0', oldest)) end
 redis.call('XTRIM', KEYS[3], 'MAXLEN', ARGV[6])
-if ARGV[1] ~= '' then redis.call('HSET', KEYS[4], ARGV[1], ARGV[2]) end
+if ARGV[1] ~= '' then
+  redis.call('ZADD', KEYS[4], ms, ARGV[2])
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. string.format('%.0f', oldest))
+  local excess = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[6])
+  if excess > 0 then redis.call('ZREMRANGEBYRANK', KEYS[4], 0, excess - 1) end
+end
 local prevCursor = 'null'
 if prev then prevCursor = '"' .. prev .. '.' .. epoch .. '"' end
 redis.call('PUBLISH', ARGV[4], '{"cursor":"' .. id .. '.' .. epoch .. '","prev":' .. prevCursor .. ',"event":' .. ARGV[3] .. '}')
@@ -103,8 +106,8 @@ type Commands = {
 
 /**
  * The change log in Redis, shared by every bridge and subgraph replica: one stream per channel
- * (trimmed by age and count), one clock for all of them, the last position per origin for
- * dedupe. Live delivery rides the event bus (graphql-redis-subscriptions), which the append publishes to.
+ * (trimmed by age and count), one clock for all of them, and what each origin source appended
+ * recently, for dedupe. Live delivery rides the event bus (graphql-redis-subscriptions), which the append publishes to.
  */
 export class RedisChangeLog implements ChangeLog {
   readonly #redis: Redis & Commands;
@@ -145,7 +148,7 @@ export class RedisChangeLog implements ChangeLog {
       this.#key('clock'),
       this.#key('epoch'),
       this.#key(`stream:${channel}`),
-      this.#key('sources'),
+      this.#key(`source:${origin?.source ?? ''}`),
       this.#key('lasts'),
       origin?.source ?? '',
       origin?.position ?? '',

@@ -1,7 +1,7 @@
 import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from 'pg-logical-replication';
 import pg from 'pg';
 import { changeTopic, type ChangeRecord, type Op, type Row } from '../debezium.ts';
-import { encodeRow } from '../encode.ts';
+import { encodeRow, textParserFor } from '../encode.ts';
 import type { Logger } from '../../kernel/log.ts';
 import { contextFrom, injectTraceContext, inSpan, linkTo, tracingActive } from '../../kernel/tracing.ts';
 import { TRACE_MESSAGE_PREFIX } from '../../kernel/tracing-sql.ts';
@@ -55,6 +55,28 @@ export function lsnToNumber(lsn: string): number {
   return Number((BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`));
 }
 
+type ColumnReader = { readRelationColumn(reader: unknown): { typeOid: number; parser: (text: string) => unknown } };
+
+/**
+ * Makes the plugin read date/time columns as text (encode.ts turns them into Debezium's microsecond
+ * values): the library parses with pg's global parsers, which round to milliseconds, and changing
+ * those globally would change every other pg client in the process. Its parser is reached by name,
+ * so a library version without it keeps milliseconds and says so once.
+ */
+function keepDateTimeText(plugin: PgoutputPlugin, log: Logger): void {
+  const parser = (plugin as unknown as { parser?: Partial<ColumnReader> }).parser;
+  const read = parser?.readRelationColumn?.bind(parser);
+  if (!parser || !read) {
+    log.warn('pg-logical-replication changed: timestamps are relayed with milliseconds, not microseconds');
+    return;
+  }
+  parser.readRelationColumn = (reader) => {
+    const column = read(reader);
+    column.parser = textParserFor(column.typeOid) ?? column.parser;
+    return column;
+  };
+}
+
 const quoteTable = (t: string) => t.split('.').map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
 
 /**
@@ -63,7 +85,7 @@ const quoteTable = (t: string) => t.split('.').map((p) => `"${p.replace(/"/g, '"
  */
 export async function prepareCapture(
   opts: Pick<RelayOptions, 'databaseUrl' | 'slot' | 'publication' | 'tables'>,
-): Promise<{ primaryKeys: Map<string, string[]>; confirmedLsn: string }> {
+): Promise<Map<string, string[]>> {
   const client = new pg.Client({ connectionString: opts.databaseUrl });
   await client.connect();
   try {
@@ -89,9 +111,7 @@ export async function prepareCapture(
         where i.indisprimary and (n.nspname || '.' || c.relname) = any($1) group by 1`,
       [opts.tables],
     );
-    // Where the slot resumes: the last commit the relay confirmed, which Debezium's `source.sequence` starts from.
-    const confirmed = await client.query<{ lsn: string | null }>('select confirmed_flush_lsn::text as lsn from pg_replication_slots where slot_name = $1', [opts.slot]);
-    return { primaryKeys: new Map(keys.rows.map((r) => [r.tbl, r.cols])), confirmedLsn: confirmed.rows[0]?.lsn ?? '0/0' };
+    return new Map(keys.rows.map((r) => [r.tbl, r.cols]));
   } finally {
     await client.end();
   }
@@ -123,10 +143,8 @@ export class Relay {
   }
 
   async start(): Promise<void> {
-    const capture = await prepareCapture(this.#opts);
-    this.#primaryKeys = capture.primaryKeys;
-    // A fresh process resumes the slot; a reconnect keeps what it confirmed itself (the same, or newer).
-    if (this.#confirmed === '0/0') this.#confirmed = capture.confirmedLsn;
+    this.#primaryKeys = await prepareCapture(this.#opts);
+
     this.#database = new URL(this.#opts.databaseUrl).pathname.slice(1);
     const service = new LogicalReplicationService(
       { connectionString: this.#opts.databaseUrl },
@@ -145,6 +163,7 @@ export class Relay {
     });
     this.#keepalive = setInterval(() => void service.acknowledge(this.#confirmed).catch(() => {}), 10_000).unref();
     const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [this.#opts.publication], ...(this.#opts.traced ? { messages: true } : {}) });
+    keepDateTimeText(plugin, this.#log);
     service.subscribe(plugin, this.#opts.slot).catch((err: Error) => {
       if (!this.#stopped) this.#log.error({ err: err.message }, 'replication subscription ended');
     });
@@ -276,7 +295,8 @@ export class Relay {
         ts_ns: exactLong(tx.commitUs * 1000n),
         snapshot: 'false',
         db: this.#database,
-        sequence: JSON.stringify([String(lsnToNumber(tx.lastLsn)), String(lsnToNumber(lsn))]),
+        // Debezium's [last commit LSN, this change's LSN]; like Debezium, no commit seen since start is null.
+        sequence: JSON.stringify([tx.lastLsn === '0/0' ? null : String(lsnToNumber(tx.lastLsn)), String(lsnToNumber(lsn))]),
         schema: relation.schema,
         table: relation.name,
         txId: tx.xid,
