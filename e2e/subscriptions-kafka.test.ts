@@ -65,6 +65,26 @@ describe('the production path: relay -> Apache Kafka -> bridge consumer group ->
     expect(probe.results.every((r) => !r.errors)).toBe(true);
   }, 90_000);
 
+  test('a bridge that re-reads every record from the beginning delivers none of them twice', async () => {
+    const topic = `${system.cdcTopicPrefix}.instances.instance`;
+    const kafka = new Kafka({ clientId: 'test-rewind', brokers: (process.env.KAFKA_BROKERS as string).split(','), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await withClient(system.instances.deps.config.DATABASE_URL, (c) => c.query("update instances.instance set title = 'before the rewind' where id = $1", [instanceId]));
+      await probe.until((r) => r.some((e) => e.data?.instanceEvents.instance?.title === 'before the rewind'), 30_000);
+      const before = probe.results.length;
+      // As after a lost offset commit or a rebalance: the group starts again from offset 0 of every partition.
+      await system.restartCdc(() => admin.resetOffsets({ groupId: (system.cdcEnv as Record<string, string>).BRIDGE_GROUP_ID as string, topic, earliest: true }));
+      await withClient(system.instances.deps.config.DATABASE_URL, (c) => c.query("update instances.instance set title = 'after the rewind' where id = $1", [instanceId]));
+      await probe.until((r) => r.some((e) => e.data?.instanceEvents.instance?.title === 'after the rewind'), 30_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(probe.results.slice(before).map((r) => r.data?.instanceEvents.instance?.title)).toEqual(['after the rewind']);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 90_000);
+
   test('an undecodable record goes to the dead-letter topic and the partition moves on', async () => {
     const env = system.instances.deps.config;
     const prefix = system.cdcTopicPrefix;

@@ -118,9 +118,10 @@ export async function startSystem(env: Record<string, string> = {}, opts: { cdc?
     cdcTopicPrefix: `t${runId}`,
     /** The relay's and bridge's environment, for tests that start another copy. */
     cdcEnv,
-    /** Stops the relay and the bridge and starts them again, as a crash and restart would. */
-    async restartCdc() {
+    /** Stops the relay and the bridge and starts them again, as a crash and restart would; `whileStopped` runs in between. */
+    async restartCdc(whileStopped?: () => Promise<void>) {
       await cdc?.stop();
+      await whileStopped?.();
       await startCdc();
     },
     users,

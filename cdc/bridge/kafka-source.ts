@@ -46,7 +46,18 @@ export async function consumeIntoBridge(opts: {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [...bridge.topics, opts.deadLetterTopic].map((topic) => ({ topic })), waitForLeaders: true });
+    // A topic the connector is creating at the same moment is briefly unknown to the metadata that
+    // waitForLeaders reads (Kafka 4): that is retriable, not a reason to fail the start.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.createTopics({ topics: [...bridge.topics, opts.deadLetterTopic].map((topic) => ({ topic })), waitForLeaders: true });
+        break;
+      } catch (err) {
+        if (!(err as { retriable?: boolean }).retriable || attempt >= 20) throw err;
+        opts.logger.warn({ err: (err as Error).message, attempt }, 'change topics not ready yet; retrying');
+        await new Promise((r) => setTimeout(r, 250 * attempt));
+      }
+    }
   } finally {
     await admin.disconnect();
   }
