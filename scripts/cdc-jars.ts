@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
  * `npm run cdc:jars`: Apache Kafka, Kafka Connect and Debezium's Postgres connector as jars from
  * Maven Central (deploy/cdc-jars/pom.xml) into .data/cdc-jars, once per version of the pom (Maven's
  * own cache, ~/.m2, keeps the downloads between runs). The suite starts the broker and the Connect
- * worker from them (test-support/kafka.ts).
+ * worker from them (dev/kafka-connect.ts).
  */
 export const CDC_JARS = '.data/cdc-jars';
 const POM = 'deploy/cdc-jars/pom.xml';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.ts';
-import { startKafkaAndConnect } from './kafka.ts';
-import { freePort } from './free-port.ts';
+import { startKafkaAndConnect } from '../dev/kafka-connect.ts';
+import { freePort } from '../dev/free-port.ts';
 
 /**
  * The suite runs against real services: DATABASE_URL, REDIS_URL and KAFKA_BROKERS (+ KAFKA_CONNECT_URL)

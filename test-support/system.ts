@@ -20,7 +20,7 @@ import { loadBridgeConfig } from '../cdc/bridge/config.ts';
 import { start as startRelay } from '../cdc/relay/app.ts';
 import { loadRelayConfig } from '../cdc/relay/config.ts';
 import { createTestDatabase } from './database.ts';
-import { registerDebezium } from './debezium.ts';
+import { registerDebezium } from '../dev/debezium.ts';
 import { GraphQLClient } from './graphql-client.ts';
 
 export type System = Awaited<ReturnType<typeof startSystem>>;
