@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { createLogger } from '../kernel/log.ts';
 import { start as startRelay } from '../cdc/relay/app.ts';
@@ -63,7 +64,26 @@ async function read(topic: string, count: number): Promise<Seen[]> {
 }
 
 /** The envelope fields both must write alike (the rest name the connector or are the time of processing). */
-const SOURCE_FIELDS = ['connector', 'db', 'schema', 'table', 'txId', 'lsn', 'sequence', 'ts_ms', 'ts_us', 'snapshot'];
+const SOURCE_FIELDS = ['connector', 'db', 'schema', 'table', 'txId', 'lsn', 'sequence', 'ts_ms', 'ts_us', 'snapshot', 'xmin', 'origin', 'origin_lsn'];
+
+/**
+ * `npm run cdc:fixtures`: Debezium's records of these changes become the fixtures in
+ * cdc/test/fixtures/atrium, which cdc/test/atrium-fixtures.test.ts decodes (no Java needed there).
+ */
+async function keepAsFixtures(table: string, records: Seen[]) {
+  if (process.env.REGENERATE_FIXTURES !== '1') return;
+  const dir = new URL('../cdc/test/fixtures/atrium/', import.meta.url);
+  await mkdir(dir, { recursive: true });
+  const names = new Map<string, number>();
+  for (const record of records) {
+    const kind = record.value ? ({ c: 'create', u: 'update', d: 'delete' } as Record<string, string>)[record.value.op] ?? record.value.op : 'tombstone';
+    const n = (names.get(kind) ?? 0) + 1;
+    names.set(kind, n);
+    const name = `${table}.${kind}${n > 1 ? `-${n}` : ''}`;
+    await writeFile(new URL(`${name}.json`, dir), `${JSON.stringify(record.value, null, 2)}\n`);
+    await writeFile(new URL(`${name}.key.json`, dir), `${record.key}\n`);
+  }
+}
 
 function expectSameRecords(relayed: Seen[], debezium: Seen[]) {
   expect(relayed.map((r) => [r.key, r.partition, r.value?.op ?? 'tombstone'])).toEqual(debezium.map((r) => [r.key, r.partition, r.value?.op ?? 'tombstone']));
@@ -73,6 +93,7 @@ function expectSameRecords(relayed: Seen[], debezium: Seen[]) {
     expect(Object.keys(r.value as object).sort()).toEqual(Object.keys(d.value).sort());
     expect(r.value?.before).toEqual(d.value.before);
     expect(r.value?.after).toEqual(d.value.after);
+    expect(Object.keys(r.value?.source).sort()).toEqual(Object.keys(d.value.source).sort());
     for (const field of SOURCE_FIELDS) expect([field, r.value?.source?.[field]]).toEqual([field, d.value.source[field]]);
     for (const field of ['ts_ns']) expect(String(r.value?.source[field])).toMatch(/^\d{19}$/);
     // When each wrote the record: only the form can match.
@@ -93,6 +114,7 @@ describe('the relay and Debezium on the same changes', () => {
     const [debezium, relayed] = await Promise.all([read(`${system.cdcTopicPrefix}.instances.instance`, 4), read(`${relayPrefix()}.instances.instance`, 4)]);
     expectSameRecords(relayed, debezium);
     expect(JSON.parse(relayed[0]?.key as string)).toEqual({ id });
+    await keepAsFixtures('instance', debezium);
   }, 90_000);
 
   test('agree on every column type, TOAST-sized text, nulls, arrays, a multi-row transaction and a delete', async () => {
@@ -142,6 +164,7 @@ describe('the relay and Debezium on the same changes', () => {
       const count = 8;
       const [debezium, relayed] = await Promise.all([read(`${debeziumPrefix}.conformance.sample`, count), read(`${relayedPrefix}.conformance.sample`, count)]);
       expectSameRecords(relayed, debezium);
+      await keepAsFixtures('sample', debezium);
     } finally {
       await typesRelay.stop();
       await sink.close();

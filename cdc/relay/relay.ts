@@ -302,6 +302,9 @@ export class Relay {
         txId: tx.xid,
         lsn: lsnToNumber(lsn),
         xmin: null,
+        // Debezium 3: where a change replicated from another server came from; never, here.
+        origin: null,
+        origin_lsn: null,
       },
       op,
       ts_ms: Number(nowUs / 1000n),
