@@ -15,6 +15,9 @@ export function createChangeLog(config: {
   bus: EventBus;
 }): ChangeLog {
   const retention = { retentionMs: config.EVENT_RETENTION_MS, maxEvents: config.EVENT_RETENTION_MAX_EVENTS };
-  if (!config.REDIS_URL) return (processLog ??= new MemoryChangeLog(retention));
+  if (!config.REDIS_URL) {
+    processLog ??= new MemoryChangeLog(retention);
+    return processLog;
+  }
   return new RedisChangeLog({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, bus: config.bus, retention });
 }

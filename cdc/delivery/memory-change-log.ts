@@ -37,8 +37,10 @@ export class MemoryChangeLog implements ChangeLog {
   }
 
   #channel(name: string): Channel {
-    let channel = this.#channels.get(name);
-    if (!channel) this.#channels.set(name, (channel = { entries: [], maxDeleted: null, listeners: new Set() }));
+    const known = this.#channels.get(name);
+    if (known) return known;
+    const channel: Channel = { entries: [], maxDeleted: null, listeners: new Set() };
+    this.#channels.set(name, channel);
     return channel;
   }
 
@@ -63,8 +65,8 @@ export class MemoryChangeLog implements ChangeLog {
 
   /** Whether the origin's event was appended recently; records it when not. */
   #seen(origin: EventOrigin): boolean {
-    let recent = this.#sources.get(origin.source);
-    if (!recent) this.#sources.set(origin.source, (recent = new Map()));
+    const recent = this.#sources.get(origin.source) ?? new Map<string, number>();
+    this.#sources.set(origin.source, recent);
     if (recent.has(origin.position)) return true;
     const now = Date.now();
     recent.set(origin.position, now);
