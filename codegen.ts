@@ -1,23 +1,14 @@
+import { existsSync, readFileSync } from 'node:fs';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 import { SUBGRAPHS } from './subgraphs/list.ts';
 
-/** Entities the resolvers return, so generated parent types match what MikroORM hands back. */
-const MAPPERS: Record<string, Record<string, string>> = {
-  users: {
-    User: '../user/user.entity.ts#User',
-    Session: '../session/session.entity.ts#Session',
-    ApiKey: '../api-key/api-key.entity.ts#ApiKey',
-  },
-  catalog: {
-    Agent: '../agent/agent.entity.ts#Agent',
-  },
-  instances: {
-    Instance: '../instance/instance.entity.ts#Instance',
-    KnowledgeBase: '../knowledge-base/knowledge-base.entity.ts#KnowledgeBase',
-    KnowledgeBaseEntry: '../knowledge-base/knowledge-base-entry.entity.ts#KnowledgeBaseEntry',
-    Agent: '../instance/references.ts#AgentReference',
-    User: '../instance/references.ts#UserReference',
-  },
+/**
+ * Entities the resolvers return, so generated parent types match what MikroORM hands back: each
+ * subgraph's `codegen-mappers.json` (GraphQL type -> `<module from src/__generated__>#<export>`).
+ */
+const mappersOf = (name: string): Record<string, string> => {
+  const file = `subgraphs/${name}/codegen-mappers.json`;
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
 };
 
 const config: CodegenConfig = {
@@ -33,7 +24,7 @@ const config: CodegenConfig = {
           useTypeImports: true,
           enumsAsTypes: true,
           scalars: { DateTime: 'Date', JSON: 'unknown' },
-          mappers: MAPPERS[name] ?? {},
+          mappers: mappersOf(name),
           mapperTypeSuffix: 'Entity',
           resolverTypeWrapperSignature: 'T | Promise<T>',
         },

@@ -2,25 +2,27 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AppError } from '../kernel/errors.ts';
 import { type MikroORM, openOrm, type SubgraphOrmSpec } from '../kernel/db.ts';
-import { catalogOrm } from '../subgraphs/catalog/src/orm.ts';
-import { instancesOrm } from '../subgraphs/instances/src/orm.ts';
-import { usersOrm } from '../subgraphs/users/src/orm.ts';
+import { loadSubgraphs, SUBGRAPHS } from '../subgraphs/list.ts';
 import { createUser, grantRoleByEmail, listUsers } from '../subgraphs/users/src/user/user.commands.ts';
 import { createMigration } from './create-migration.ts';
 
-/** Each subgraph's persistence, by the name used everywhere else. */
-const ORMS: Record<string, SubgraphOrmSpec> = { users: usersOrm, catalog: catalogOrm, instances: instancesOrm };
+/** Each subgraph's persistence, by the name used everywhere else, from the registry. */
+const ORMS: Record<string, SubgraphOrmSpec> = Object.fromEntries(
+  await Promise.all((await loadSubgraphs()).map(async ({ name, module }) => [name, await module.loadOrm()] as const)),
+);
+const usersOrm = ORMS.users as SubgraphOrmSpec;
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
   user:create --email E --password P [--name N] [--admin]   create an account (admin with --admin)
   user:list [--search S] [--limit N]                         list accounts, newest first
   role:grant --email E --role user|admin                     grant a role
-  migrate:up [--service users|catalog|instances|all]                   apply pending migrations (default: all)
+  migrate:up [--service S|all]                               apply pending migrations (default: all)
   migrate:down --service S                                   revert the last migration of one subgraph
   migrate:status [--service S]                               executed and pending migrations
   migrate:create --service S [--name N]                      write a migration from entity changes
 
+S is a subgraph: ${SUBGRAPHS.map((s) => s.name).join(', ')}.
 DATABASE_URL names the database; in development it defaults to the one \`npm start\` embeds.`;
 
 const { positionals, values } = parseArgs({

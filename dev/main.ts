@@ -2,18 +2,12 @@ import { ConfigError } from '../kernel/config.ts';
 import { createLogger } from '../kernel/log.ts';
 import { start as startGateway } from '../gateway/src/app.ts';
 import { loadGatewayConfig } from '../gateway/src/config.ts';
-import { start as startCatalog } from '../subgraphs/catalog/src/app.ts';
-import { loadCatalogConfig } from '../subgraphs/catalog/src/config.ts';
-import { start as startInstances } from '../subgraphs/instances/src/app.ts';
-import { loadInstancesConfig } from '../subgraphs/instances/src/config.ts';
-import { start as startUsers } from '../subgraphs/users/src/app.ts';
-import { loadUsersConfig } from '../subgraphs/users/src/config.ts';
 import { start as startBridge } from '../cdc/bridge/app.ts';
 import { inProcessSink } from '../cdc/bridge/bridge.ts';
 import { loadBridgeConfig } from '../cdc/bridge/config.ts';
 import { start as startRelay } from '../cdc/relay/app.ts';
 import { loadRelayConfig } from '../cdc/relay/config.ts';
-import { SUBGRAPHS } from '../subgraphs/list.ts';
+import { loadSubgraphs } from '../subgraphs/list.ts';
 import { devSigningKey } from './dev-keys.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { assertGatewayPortFree, StartupError } from './ports.ts';
@@ -64,16 +58,15 @@ try {
   }
   if (!env.REDIS_URL) log.info('REDIS_URL not set: using the in-process key-value store');
 
-  const users = await startUsers(loadUsersConfig(internal()), createLogger({ service: 'users', level: logLevel }));
-  stops.unshift(users.stop);
-  env.JWKS_URL ??= `http://localhost:${users.port}/.well-known/jwks.json`;
-  const catalog = await startCatalog(loadCatalogConfig(internal()), createLogger({ service: 'catalog', level: logLevel }));
-  stops.unshift(catalog.stop);
-  env.CATALOG_URL ??= catalog.url;
-  const instances = await startInstances(loadInstancesConfig(internal()), createLogger({ service: 'instances', level: logLevel }));
-  stops.unshift(instances.stop);
-  const urls: Record<string, string> = { users: users.url, catalog: catalog.url, instances: instances.url };
-  for (const { name } of SUBGRAPHS) env[`SUBGRAPH_${name.toUpperCase()}_URL`] ??= urls[name];
+  // Every subgraph of the registry, in its order; each hands the next ones what they need (JWKS_URL, CATALOG_URL).
+  const urls: Record<string, string> = {};
+  for (const { name, module } of await loadSubgraphs()) {
+    const service = await module.start(module.loadConfig(internal()) as never, createLogger({ service: name, level: logLevel }));
+    stops.unshift(service.stop);
+    urls[name] = service.url;
+    for (const [key, value] of Object.entries(module.provides?.(service) ?? {})) env[key] ??= value;
+    env[`SUBGRAPH_${name.toUpperCase()}_URL`] ??= service.url;
+  }
   // Change data capture: the relay reads the WAL and, without KAFKA_BROKERS, feeds the bridge in-process;
   // with --debezium, Debezium writes to Kafka and the bridge consumes it.
   const bridge = await startBridge(loadBridgeConfig(internal()), createLogger({ service: 'bridge', level: logLevel }));

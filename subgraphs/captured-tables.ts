@@ -1,8 +1,8 @@
 import type { CapturedTable } from '../cdc/contract.ts';
-import { CAPTURE as INSTANCES } from './instances/src/events/capture.ts';
+import { loadSubgraphs } from './list.ts';
 
 /**
  * Every table whose changes feed subscriptions, gathered from each subgraph's own declaration
- * (`src/events/capture.ts`): the relay publishes exactly these and the bridge maps them.
+ * (`capture` in its subgraph.ts): the relay publishes exactly these and the bridge maps them.
  */
-export const CAPTURED_TABLES: CapturedTable[] = [...INSTANCES];
+export const CAPTURED_TABLES: CapturedTable[] = (await loadSubgraphs()).flatMap((s) => s.module.capture ?? []);

@@ -6,13 +6,8 @@ import { INTERNAL_HEADER, internalCredential } from '../kernel/internal-auth.ts'
 import { createLogger } from '../kernel/log.ts';
 import { start as startGateway } from '../gateway/src/app.ts';
 import { loadGatewayConfig } from '../gateway/src/config.ts';
-import { start as startCatalog } from '../subgraphs/catalog/src/app.ts';
-import { loadCatalogConfig } from '../subgraphs/catalog/src/config.ts';
-import { start as startInstances } from '../subgraphs/instances/src/app.ts';
-import { loadInstancesConfig } from '../subgraphs/instances/src/config.ts';
-import { start as startUsers } from '../subgraphs/users/src/app.ts';
-import { loadUsersConfig } from '../subgraphs/users/src/config.ts';
 import { createUser } from '../subgraphs/users/src/user/user.commands.ts';
+import { loadSubgraphs, type SUBGRAPHS, type SubgraphName } from '../subgraphs/list.ts';
 import { generateSigningKey } from '../dev/dev-keys.ts';
 import { start as startBridge } from '../cdc/bridge/app.ts';
 import { inProcessSink } from '../cdc/bridge/bridge.ts';
@@ -37,6 +32,10 @@ export const PRODUCTION_ENV: Record<string, string> = {
  * The system under test, as `npm start` wires it but on free ports: a fresh database, a Redis key
  * prefix of its own, a fresh signing key and a mail outbox file per test file.
  */
+type Registered = (typeof SUBGRAPHS)[number];
+/** Each subgraph's running service, typed from its module in the registry. */
+type Services = { [N in SubgraphName]: Awaited<ReturnType<Awaited<ReturnType<Extract<Registered, { name: N }>['load']>>['default']['start']>> };
+
 export async function startSystem(env: Record<string, string> = {}, opts: { cdc?: 'kafka' | 'in-process' | 'debezium' } = {}) {
   const db = await createTestDatabase();
   const runId = randomBytes(4).toString('hex');
@@ -65,17 +64,17 @@ export async function startSystem(env: Record<string, string> = {}, opts: { cdc?
     ...env,
   };
   const logger = createLogger({ service: 'test', level: base.LOG_LEVEL });
-  const users = await startUsers(loadUsersConfig(base), logger.child({ service: 'users' }));
-  const withJwks = { ...base, JWKS_URL: `http://localhost:${users.port}/.well-known/jwks.json` };
-  const catalog = await startCatalog(loadCatalogConfig(withJwks), logger.child({ service: 'catalog' }));
-  const instances = await startInstances(loadInstancesConfig({ ...withJwks, CATALOG_URL: catalog.url }), logger.child({ service: 'instances' }));
-  const gateway = await startGateway(
-    loadGatewayConfig(
-      { ...withJwks, SUBGRAPH_USERS_URL: users.url, SUBGRAPH_CATALOG_URL: catalog.url, SUBGRAPH_INSTANCES_URL: instances.url },
-      [],
-    ),
-    logger.child({ service: 'gateway' }),
-  );
+  // Every subgraph of the registry, in its order; each hands the next ones what they need (JWKS_URL, CATALOG_URL).
+  const services = {} as Services;
+  const wired: Record<string, string | undefined> = { ...base };
+  const urls: Record<string, string> = {};
+  for (const { name, module } of await loadSubgraphs()) {
+    const service = await module.start(module.loadConfig(wired) as never, logger.child({ service: name }));
+    (services as Record<string, unknown>)[name] = service;
+    urls[`SUBGRAPH_${name.toUpperCase()}_URL`] = service.url;
+    Object.assign(wired, module.provides?.(service));
+  }
+  const gateway = await startGateway(loadGatewayConfig({ ...wired, ...urls }, []), logger.child({ service: 'gateway' }));
 
   /**
    * Change data capture as in production (Debezium on Kafka Connect -> Kafka -> bridge -> Redis), or
@@ -124,9 +123,7 @@ export async function startSystem(env: Record<string, string> = {}, opts: { cdc?
       await whileStopped?.();
       await startCdc();
     },
-    users,
-    catalog,
-    instances,
+    ...services,
     gateway,
     client: (opts?: ConstructorParameters<typeof GraphQLClient>[1]) => new GraphQLClient(gateway.url, opts),
     /** The gateway's credential, for tests that call a subgraph directly as the gateway would. */
@@ -138,15 +135,13 @@ export async function startSystem(env: Record<string, string> = {}, opts: { cdc?
     },
     /** An account straight in the database (the CLI's path), for tests that need an admin. */
     async createUser(email: string, password: string, opts: { admin?: boolean; name?: string } = {}) {
-      return createUser(users.deps.orm.em.fork(), { email, password, bcryptCost: Number(base.BCRYPT_COST), ...opts });
+      return createUser(services.users.deps.orm.em.fork(), { email, password, bcryptCost: Number(base.BCRYPT_COST), ...opts });
     },
     /** Stops what is running now, including services a test restarted in place. */
     async stop() {
       await cdc?.stop();
       await this.gateway.stop();
-      await this.instances.stop();
-      await this.catalog.stop();
-      await this.users.stop();
+      for (const name of Object.keys(services).reverse()) await (this as unknown as Record<string, { stop(): Promise<void> }>)[name]?.stop();
       await db.drop();
     },
   };
