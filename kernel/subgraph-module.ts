@@ -25,6 +25,8 @@ export interface SubgraphModule<Service extends RunningService = RunningService>
   provides?(service: RunningService): Env;
   /** Tables whose changes become its subscription events. */
   capture?: CapturedTable[];
+  /** The subgraphs it calls directly, and why (JWKS, `_entities`): the network policies admit exactly these. */
+  calls?: Record<string, string>;
 }
 
 /** Declares a subgraph module, keeping its own service type for `provides`. */
@@ -35,6 +37,7 @@ export function defineSubgraph<Config, Service extends RunningService>(module: {
   start(config: Config, logger: Logger): Promise<Service>;
   provides?(service: RunningService): Env;
   capture?: CapturedTable[];
+  calls?: Record<string, string>;
 }): SubgraphModule<Service> {
   return module as unknown as SubgraphModule<Service>;
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { parse, parseAllDocuments } from 'yaml';
 import { CAPTURED_TABLES } from '../subgraphs/captured-tables.ts';
-import { SUBGRAPHS } from '../subgraphs/list.ts';
+import { loadSubgraphs, SUBGRAPHS } from '../subgraphs/list.ts';
 
 /**
  * Keeps docker-compose.yml and k8s/ in step with the code, on a machine with no Docker engine and
@@ -18,15 +18,13 @@ const entry = (name: string) =>
   name === 'gateway' ? 'gateway/src/main.ts' : name === 'bridge' ? 'cdc/bridge/main.ts' : `subgraphs/${name}/src/main.ts`;
 
 /**
- * Who may call a subgraph's HTTP port besides the gateway, and why; anyone else is a finding.
- * Keep in step with k8s/network-policies.yaml and docs/operations.md.
+ * Who may call a subgraph's HTTP port besides the gateway: what each subgraph's module says it
+ * calls (`calls` in subgraphs/<name>/subgraph.ts); anyone else is a finding.
  */
-const CALLERS_BEYOND_GATEWAY: Record<string, string[]> = {
-  // JWKS_URL: every service that verifies access tokens fetches the users subgraph's public keys.
-  users: ['catalog', 'instances'],
-  // CATALOG_URL: the instances subgraph reads agents from the catalog directly.
-  catalog: ['instances'],
-};
+const CALLERS_BEYOND_GATEWAY: Record<string, string[]> = {};
+for (const { name, module } of await loadSubgraphs()) {
+  for (const callee of Object.keys(module.calls ?? {})) CALLERS_BEYOND_GATEWAY[callee] = [...(CALLERS_BEYOND_GATEWAY[callee] ?? []), name];
+}
 
 // merge: the services take their environment from YAML anchors (`<<: *app-env`).
 const compose = parse(await readFile('docker-compose.yml', 'utf8'), { merge: true }) as { services: Record<string, any> };

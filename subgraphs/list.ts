@@ -9,6 +9,7 @@ export const SUBGRAPHS = [
   { name: 'users', devPort: 4001, load: () => import('./users/subgraph.ts') },
   { name: 'catalog', devPort: 4002, load: () => import('./catalog/subgraph.ts') },
   { name: 'instances', devPort: 4003, load: () => import('./instances/subgraph.ts') },
+  { name: 'conversations', devPort: 4004, load: () => import('./conversations/subgraph.ts') },
 ] as const;
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];

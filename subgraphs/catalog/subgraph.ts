@@ -9,4 +9,7 @@ export default defineSubgraph<ReturnType<typeof loadCatalogConfig>, Awaited<Retu
   start: async (config, logger) => (await import('./src/app.ts')).start(config, logger),
   loadOrm: async () => (await import('./src/orm.ts')).catalogOrm,
   provides: (service) => ({ CATALOG_URL: service.url }),
+  calls: {
+    users: 'JWKS_URL: verifies access tokens',
+  },
 });

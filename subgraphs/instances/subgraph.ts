@@ -10,4 +10,8 @@ export default defineSubgraph<ReturnType<typeof loadInstancesConfig>, Awaited<Re
   start: async (config, logger) => (await import('./src/app.ts')).start(config, logger),
   loadOrm: async () => (await import('./src/orm.ts')).instancesOrm,
   capture: CAPTURE,
+  calls: {
+    users: 'JWKS_URL: verifies access tokens',
+    catalog: 'CATALOG_URL: whether an agent is active (`_entities`)',
+  },
 });

@@ -8,5 +8,5 @@ export default defineSubgraph<ReturnType<typeof loadUsersConfig>, Awaited<Return
   loadConfig: loadUsersConfig,
   start: async (config, logger) => (await import('./src/app.ts')).start(config, logger),
   loadOrm: async () => (await import('./src/orm.ts')).usersOrm,
-  provides: (service) => ({ JWKS_URL: `http://localhost:${service.port}/.well-known/jwks.json` }),
+  provides: (service) => ({ JWKS_URL: `http://localhost:${service.port}/.well-known/jwks.json`, USERS_URL: service.url }),
 });

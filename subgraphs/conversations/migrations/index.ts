@@ -1,0 +1,4 @@
+import { Migration20261204190000_init } from './Migration20261204190000_init.ts';
+
+/** Every migration of the `conversations` schema, oldest first; `migrate:create` appends here. */
+export const migrations = [{ name: 'Migration20261204190000_init', class: Migration20261204190000_init }];

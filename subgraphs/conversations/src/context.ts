@@ -1,0 +1,20 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Identity } from '../../../kernel/auth.ts';
+import type { Logger } from '../../../kernel/log.ts';
+import type { ConversationsConfig } from './config.ts';
+
+/** Everything the conversations subgraph holds for its lifetime; built once in app.ts. */
+export interface ConversationsDeps {
+  config: ConversationsConfig;
+  orm: MikroORM;
+  logger: Logger;
+  /** Which of these user ids exist; the users subgraph owns that fact. */
+  existingUsers(ids: string[]): Promise<Set<string>>;
+}
+
+/** One request's view: a fresh EntityManager and the caller. */
+export interface ConversationsContext {
+  deps: ConversationsDeps;
+  em: EntityManager;
+  identity: Identity | null;
+}

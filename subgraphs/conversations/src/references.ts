@@ -1,0 +1,5 @@
+/** An entity another subgraph owns, named by its key; the gateway fetches its fields from the owner. */
+export interface UserReference {
+  __typename?: 'User';
+  id: string;
+}
