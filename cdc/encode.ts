@@ -84,11 +84,14 @@ export function microsFromText(text: string): bigint | null {
   return (BigInt(date.getTime()) - BigInt(offset) * 1000n) * 1000n + BigInt(fraction.padEnd(6, '0'));
 }
 
-/** Microseconds since the epoch as Debezium's ZonedTimestamp prints them: ISO-8601 in UTC, fraction without trailing zeros. */
-export function isoFromMicros(micros: bigint): string {
+/**
+ * Microseconds since the epoch as Debezium's ZonedTimestamp prints them: ISO-8601 in UTC, the
+ * fraction at the column's precision (`timestamptz(p)`; 6 without one), trailing zeros kept.
+ */
+export function isoFromMicros(micros: bigint, precision = 6): string {
   const ms = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);
   const base = new Date(Number(ms)).toISOString().slice(0, 19);
-  const fraction = (((micros % 1_000_000n) + 1_000_000n) % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
+  const fraction = (((micros % 1_000_000n) + 1_000_000n) % 1_000_000n).toString().padStart(6, '0').slice(0, precision);
   return `${base}${fraction ? `.${fraction}` : ''}Z`;
 }
 
@@ -116,7 +119,7 @@ export function jsonbText(value: unknown): string {
 export function encodeValue(value: unknown, typeOid: number, typeMod = -1): unknown {
   if (value === null || value === undefined) return null;
   const element = ARRAY_ELEMENT[typeOid];
-  if (element !== undefined && Array.isArray(value)) return value.map((v) => encodeValue(v, element));
+  if (element !== undefined && Array.isArray(value)) return value.map((v) => encodeValue(v, element, typeMod));
   switch (typeOid) {
     case OID.bool:
       return Boolean(value);
@@ -133,7 +136,7 @@ export function encodeValue(value: unknown, typeOid: number, typeMod = -1): unkn
     case OID.timestamptz: {
       if (value instanceof Date) return value.toISOString();
       const micros = microsFromText(String(value));
-      return micros === null ? String(value) : isoFromMicros(micros);
+      return micros === null ? String(value) : isoFromMicros(micros, typeMod >= 0 ? typeMod : 6);
     }
     case OID.timestamp: {
       if (value instanceof Date) return wallClockUtc(value) * 1000;

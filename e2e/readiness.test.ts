@@ -3,6 +3,7 @@ import { start as startGateway } from '../gateway/src/app.ts';
 import { loadGatewayConfig } from '../gateway/src/config.ts';
 import { createLogger } from '../kernel/log.ts';
 import { start as startCatalog } from '../subgraphs/catalog/src/app.ts';
+import { SUBGRAPHS } from '../subgraphs/list.ts';
 import { register, type Auth } from '../test-support/journeys.ts';
 import { readCounter } from '../test-support/metrics.ts';
 import { startSystem, type System } from '../test-support/system.ts';
@@ -16,6 +17,9 @@ beforeAll(async () => {
   user = await register(system, 'ready@example.com');
 });
 afterAll(() => system.stop());
+
+/** Every subgraph of the registry reported up. */
+const allOk = () => Object.fromEntries(SUBGRAPHS.map(({ name }) => [name, { status: 'ok' }]));
 
 const probe = (graphqlUrl: string, path: '/ready' | '/health') => fetch(graphqlUrl.replace(/\/graphql$/, path));
 
@@ -82,9 +86,9 @@ describe('gateway readiness and subgraph health', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({
       status: 'ok',
-      subgraphs: { users: { status: 'ok' }, catalog: { status: 'ok' }, instances: { status: 'ok' } },
+      subgraphs: allOk(),
     });
-    for (const subgraph of ['users', 'catalog', 'instances']) {
+    for (const { name: subgraph } of SUBGRAPHS) {
       expect(await readCounter(system.gatewayUrl, 'atrium_subgraph_up', { subgraph })).toBe(1);
     }
   });
@@ -96,7 +100,7 @@ describe('gateway readiness and subgraph health', () => {
       const health = await untilCatalogIs('failing');
       expect(health).toEqual({
         status: 'ok',
-        subgraphs: { users: { status: 'ok' }, catalog: { status: 'failing', reason: 'unreachable' }, instances: { status: 'ok' } },
+        subgraphs: { ...allOk(), catalog: { status: 'failing', reason: 'unreachable' } },
       });
 
       const ready = await probe(system.gatewayUrl, '/ready');
@@ -130,9 +134,7 @@ describe('gateway readiness and subgraph health', () => {
           PORT: '0',
           REDIS_URL: redis.url,
           REDIS_PREFIX: `atrium-test:ready-${Date.now()}:`,
-          SUBGRAPH_USERS_URL: system.users.url,
-          SUBGRAPH_CATALOG_URL: system.catalog.url,
-          SUBGRAPH_INSTANCES_URL: system.instances.url,
+          ...Object.fromEntries(SUBGRAPHS.map(({ name }) => [`SUBGRAPH_${name.toUpperCase()}_URL`, system[name].url])),
         },
         [],
       ),

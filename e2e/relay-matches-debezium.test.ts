@@ -125,7 +125,7 @@ describe('the relay and Debezium on the same changes', () => {
         create table conformance.sample (
           id uuid primary key, label text not null, doc jsonb, at timestamptz, local_at timestamp, day date,
           amount numeric(12,4), free numeric, tags text[], counts int4[], flag boolean, big int8, ratio float8,
-          raw bytea, small int2, note text, long text)`),
+          raw bytea, small int2, note text, long text, at3 timestamptz(3), whole timestamptz)`),
     );
     const debeziumPrefix = `d${system.cdcTopicPrefix}`;
     const relayedPrefix = `r${debeziumPrefix}`;
@@ -152,6 +152,8 @@ describe('the relay and Debezium on the same changes', () => {
           [a, long],
         );
         await cl.query(`insert into conformance.sample (id, label) values ($1, 'nulls everywhere else')`, [b]);
+        // A column of millisecond precision, and a whole second: how many fraction digits each gets.
+        await cl.query(`update conformance.sample set at3 = '2026-12-04 10:11:12.5+00', whole = '2026-12-04 10:11:12+00' where id = $1`, [b]);
         // The TOASTed column is left as it was: what is written for it is the interesting part.
         await cl.query(`update conformance.sample set label = 'second', at = '1969-07-20 20:17:40.000001-04' where id = $1`, [a]);
         await cl.query(`update conformance.sample set doc = '[]', tags = '{}', amount = -0.0001, free = -12.5 where id = $1`, [a]);
@@ -160,8 +162,8 @@ describe('the relay and Debezium on the same changes', () => {
         await cl.query(`insert into conformance.sample (id, label, at) values ($1, 'same transaction 1', now()), ($2, 'same transaction 2', now())`, [c, d]);
         await cl.query('commit');
       });
-      // 2 inserts, 2 updates, a delete and its tombstone, 2 inserts
-      const count = 8;
+      // 2 inserts, 3 updates, a delete and its tombstone, 2 inserts
+      const count = 9;
       const [debezium, relayed] = await Promise.all([read(`${debeziumPrefix}.conformance.sample`, count), read(`${relayedPrefix}.conformance.sample`, count)]);
       expectSameRecords(relayed, debezium);
       await keepAsFixtures('sample', debezium);

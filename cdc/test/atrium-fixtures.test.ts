@@ -61,8 +61,12 @@ describe("Debezium's records of every column type", () => {
     expect(Object.entries(nulls).filter(([k]) => k !== 'id' && k !== 'label').every(([, v]) => v === null)).toBe(true);
   });
 
+  test('timestamptz keeps as many fraction digits as the column has, zeros included', async () => {
+    expect((await change('sample.update')).after).toMatchObject({ at3: '2026-12-04T10:11:12.500Z', whole: '2026-12-04T10:11:12.000000Z' });
+  });
+
   test('an update that leaves TOAST-sized text alone still carries it (REPLICA IDENTITY FULL)', async () => {
-    const update = await change('sample.update');
+    const update = await change('sample.update-2');
     expect(update.after?.long).toBe(update.before?.long);
     expect(update.after?.at).toBe('1969-07-21T00:17:40.000001Z');
   });
