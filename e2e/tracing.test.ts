@@ -233,5 +233,5 @@ describe('with an OTLP endpoint', () => {
       `trace ${mutation.traceId} (start offset, duration, span [service])\n${render(spans)}\n\n` +
         `delivery to one subscriber, trace ${delivery.traceId}, linked to ${bridge.name} ${bridge.spanId}\n${render(deliveryTrace)}`,
     );
-  });
+  }, 90_000);
 });
