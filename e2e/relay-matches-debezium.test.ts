@@ -3,6 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createLogger } from '../kernel/log.ts';
 import { start as startRelay } from '../cdc/relay/app.ts';
 import { loadRelayConfig } from '../cdc/relay/config.ts';
+import { retryWhileRetriable } from '../cdc/kafka-retry.ts';
 import { kafkaSink } from '../cdc/relay/kafka-sink.ts';
 import { Relay } from '../cdc/relay/relay.ts';
 import { registerDebezium } from '../dev/debezium.ts';
@@ -40,11 +41,11 @@ async function read(topic: string, count: number): Promise<Seen[]> {
   const admin = kafka.admin();
   await admin.connect();
   // The broker's defaults, as auto-creation on the first write would use (4 partitions).
-  await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+  await retryWhileRetriable(() => admin.createTopics({ topics: [{ topic }], waitForLeaders: true }));
   await admin.disconnect();
   const consumer = kafka.consumer({ groupId: `compare-${topic}` });
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  await retryWhileRetriable(() => consumer.subscribe({ topic, fromBeginning: true }));
   const seen: Seen[] = [];
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`only ${seen.length} of ${count} records on ${topic}`)), 30_000);

@@ -2,6 +2,7 @@ import { type IHeaders, Kafka, logLevel, type Consumer, type Producer } from 'ka
 import { NotReady } from '../../kernel/http.ts';
 import type { Logger } from '../../kernel/log.ts';
 import { kafkaLogs } from '../relay/kafka-sink.ts';
+import { retryWhileRetriable } from '../kafka-retry.ts';
 import type { Bridge, DeadLetter } from './bridge.ts';
 
 /**
@@ -46,23 +47,15 @@ export async function consumeIntoBridge(opts: {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    // A topic the connector is creating at the same moment is briefly unknown to the metadata that
-    // waitForLeaders reads (Kafka 4): that is retriable, not a reason to fail the start.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await admin.createTopics({ topics: [...bridge.topics, opts.deadLetterTopic].map((topic) => ({ topic })), waitForLeaders: true });
-        break;
-      } catch (err) {
-        if (!(err as { retriable?: boolean }).retriable || attempt >= 20) throw err;
-        opts.logger.warn({ err: (err as Error).message, attempt }, 'change topics not ready yet; retrying');
-        await new Promise((r) => setTimeout(r, 250 * attempt));
-      }
-    }
+    await retryWhileRetriable(
+      () => admin.createTopics({ topics: [...bridge.topics, opts.deadLetterTopic].map((topic) => ({ topic })), waitForLeaders: true }),
+      (err, attempt) => opts.logger.warn({ err: err.message, attempt }, 'change topics not ready yet; retrying'),
+    );
   } finally {
     await admin.disconnect();
   }
   await consumer.connect();
-  await consumer.subscribe({ topics: bridge.topics, fromBeginning: true });
+  await retryWhileRetriable(() => consumer.subscribe({ topics: bridge.topics, fromBeginning: true }));
   await consumer.run({
     eachMessage: async ({ topic, partition, message }) => {
       await bridge.handle({
