@@ -7,7 +7,7 @@ import type { ChangePayload } from '../contract.ts';
 /**
  * The contract each subgraph signs by declaring a captured table (`src/events/capture.ts`): the
  * table exists with a primary key (the Kafka key) and REPLICA IDENTITY FULL from its own migrations
- * (Debezium, unlike the relay, does not set it), one channel per table, the connector captures
+ * (Debezium, unlike the relay, does not set it), its channel is its own subgraph's, the connector captures
  * exactly these, and the mapping makes no event of what is not a change.
  */
 let system: System;
@@ -32,9 +32,10 @@ describe('every captured table', () => {
     expect(rows.map((r) => [r.tbl, r.identity, r.pk]).sort()).toEqual(CAPTURED_TABLES.map((t) => [`${t.schema}.${t.table}`, 'f', true]).sort());
   });
 
-  test('goes out on a channel of its own', () => {
-    expect(new Set(CAPTURED_TABLES.map((t) => t.channel)).size).toBe(CAPTURED_TABLES.length);
+  test('is declared once, on a channel of its own subgraph', () => {
     expect(new Set(CAPTURED_TABLES.map((t) => `${t.schema}.${t.table}`)).size).toBe(CAPTURED_TABLES.length);
+    // Channels are named after the subgraph that owns them, and no two subgraphs share one.
+    for (const t of CAPTURED_TABLES) expect([t.table, t.channel.split('.')[0]]).toEqual([t.table, t.schema]);
   });
 
   test('is what the deployed Debezium connector captures', async () => {

@@ -2,19 +2,22 @@ import { verifierFromConfig } from '../../../kernel/auth.ts';
 import { internalSecretOf } from '../../../kernel/config.ts';
 import { databaseReady, openSubgraphDatabase } from '../../../kernel/db.ts';
 import { federatedEntities } from '../../../kernel/entity-lookup.ts';
-import { identityFromRequest } from '../../../kernel/identity.ts';
+import { identityFromConnectionParams, identityFromRequest } from '../../../kernel/identity.ts';
 import { internalCredential } from '../../../kernel/internal-auth.ts';
 import { createLogger, type Logger } from '../../../kernel/log.ts';
 import { createMetrics } from '../../../kernel/metrics.ts';
+import { createEventBus } from '../../../kernel/pubsub.ts';
+import { createChangeLog } from '../../../cdc/delivery/config.ts';
 import { DateTimeScalar } from '../../../kernel/scalars.ts';
 import { loadTypeDefs, mergeResolvers, startSubgraphServer, type RunningService } from '../../../kernel/subgraph-server.ts';
 import type { ConversationsConfig } from './config.ts';
 import type { ConversationsContext, ConversationsDeps } from './context.ts';
 import { conversationResolvers } from './conversation/conversation.resolvers.ts';
+import { subscriptionResolvers } from './events/subscription.resolvers.ts';
 import { messageResolvers } from './message/message.resolvers.ts';
 import { conversationsOrm } from './orm.ts';
 
-export const resolvers = mergeResolvers({ DateTime: DateTimeScalar as unknown as object }, conversationResolvers, messageResolvers);
+export const resolvers = mergeResolvers({ DateTime: DateTimeScalar as unknown as object }, conversationResolvers, messageResolvers, subscriptionResolvers);
 
 /** Starts the conversations subgraph; `main.ts` and the tests call this, nothing else differs. */
 export async function start(
@@ -29,10 +32,13 @@ export async function start(
     credential: internalCredential(internalSecretOf(config)),
     logger: logger.child({ component: 'user-directory' }),
   });
+  const bus = createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX });
   const deps: ConversationsDeps = {
     config,
     orm,
     logger,
+    bus,
+    changes: createChangeLog({ ...config, bus }),
     async existingUsers(ids) {
       const found = await users<{ id: string }>('User', 'id', ids);
       return new Set(found.flatMap((u) => (u ? [u.id] : [])));
@@ -52,12 +58,15 @@ export async function start(
     metrics,
     readiness: { postgres: databaseReady(orm, conversationsOrm) },
     context: async (req) => ({ deps, em: orm.em.fork(), identity: await identityFromRequest(req, verify) }),
+    subscriptions: { context: async (params) => ({ deps, em: orm.em.fork(), identity: await identityFromConnectionParams(params, verify) }) },
   });
   return {
     ...service,
     deps,
     async stop() {
       await service.stop();
+      await deps.changes.close();
+      await bus.close();
       await orm.close();
     },
   };

@@ -1,6 +1,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Identity } from '../../../kernel/auth.ts';
+import type { ChangeLog } from '../../../cdc/delivery/change-log.ts';
 import type { Logger } from '../../../kernel/log.ts';
+import type { EventBus } from '../../../kernel/pubsub.ts';
 import type { ConversationsConfig } from './config.ts';
 
 /** Everything the conversations subgraph holds for its lifetime; built once in app.ts. */
@@ -10,6 +12,10 @@ export interface ConversationsDeps {
   logger: Logger;
   /** Which of these user ids exist; the users subgraph owns that fact. */
   existingUsers(ids: string[]): Promise<Set<string>>;
+  /** Where the bridge appends this subgraph's change events; subscriptions replay and follow it. */
+  changes: ChangeLog;
+  /** The live leg of `changes` (pub/sub). */
+  bus: EventBus;
 }
 
 /** One request's view: a fresh EntityManager and the caller. */

@@ -62,6 +62,28 @@ export type ConversationEdge = {
   node: Conversation;
 };
 
+/** Something that happened in one of the caller's conversations. */
+export type ConversationEvent = {
+  __typename?: 'ConversationEvent';
+  conversationId: Scalars['ID']['output'];
+  /** The message added or changed, or read up to (READ), as it is now; null once it is gone. */
+  message?: Maybe<Message>;
+  occurredAt: Scalars['DateTime']['output'];
+  /** Who read (READ). */
+  reader?: Maybe<User>;
+  /** This event's cursor: pass the last one seen as `after` to resume without gaps or duplicates. */
+  sequence: Scalars['String']['output'];
+  type: ConversationEventType;
+};
+
+export type ConversationEventType =
+  /** A message was stored. */
+  | 'MESSAGE_ADDED'
+  /** A message changed (an answer's text or status). */
+  | 'MESSAGE_UPDATED'
+  /** A participant's read position moved (to `message`). */
+  | 'READ';
+
 export type CreateConversationInput = {
   /** Other people to add (user ids); the caller is always in it. */
   participantIds?: InputMaybe<Array<Scalars['ID']['input']>>;
@@ -154,6 +176,8 @@ export type Query = {
   conversation?: Maybe<Conversation>;
   /** The caller's conversations, most recent activity first. */
   conversations: ConversationConnection;
+  /** The cursor of this moment in the event history; subscribe with `after: eventCursor` to miss nothing after it. */
+  eventCursor: Scalars['String']['output'];
 };
 
 
@@ -181,6 +205,21 @@ export type SendMessagePayload = {
   message: Message;
   /** The assistant's reply, when the conversation talks to an agent instance; null between people. */
   reply?: Maybe<Message>;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * What happens in the caller's conversations, or in one: messages added and changed, and read
+   * positions. With `after` (an event's `sequence`, or `eventCursor`), every event since, then live.
+   */
+  conversationEvents: ConversationEvent;
+};
+
+
+export type SubscriptionConversationEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  conversationId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type TokenUsage = {
@@ -311,6 +350,8 @@ export type ResolversTypes = {
   Conversation: ResolverTypeWrapper<ConversationEntity>;
   ConversationConnection: ResolverTypeWrapper<Omit<ConversationConnection, 'edges'> & { edges: Array<ResolversTypes['ConversationEdge']> }>;
   ConversationEdge: ResolverTypeWrapper<Omit<ConversationEdge, 'node'> & { node: ResolversTypes['Conversation'] }>;
+  ConversationEvent: ResolverTypeWrapper<Omit<ConversationEvent, 'message' | 'reader'> & { message?: Maybe<ResolversTypes['Message']>, reader?: Maybe<ResolversTypes['User']> }>;
+  ConversationEventType: ConversationEventType;
   CreateConversationInput: CreateConversationInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Message: ResolverTypeWrapper<MessageEntity>;
@@ -324,6 +365,7 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SendMessageInput: SendMessageInput;
   SendMessagePayload: ResolverTypeWrapper<Omit<SendMessagePayload, 'message' | 'reply'> & { message: ResolversTypes['Message'], reply?: Maybe<ResolversTypes['Message']> }>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TokenUsage: ResolverTypeWrapper<TokenUsage>;
   User: ResolverTypeWrapper<UserReferenceEntity>;
 };
@@ -337,6 +379,7 @@ export type ResolversParentTypes = {
   Conversation: ConversationEntity;
   ConversationConnection: Omit<ConversationConnection, 'edges'> & { edges: Array<ResolversParentTypes['ConversationEdge']> };
   ConversationEdge: Omit<ConversationEdge, 'node'> & { node: ResolversParentTypes['Conversation'] };
+  ConversationEvent: Omit<ConversationEvent, 'message' | 'reader'> & { message?: Maybe<ResolversParentTypes['Message']>, reader?: Maybe<ResolversParentTypes['User']> };
   CreateConversationInput: CreateConversationInput;
   DateTime: Scalars['DateTime']['output'];
   Message: MessageEntity;
@@ -348,6 +391,7 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   SendMessageInput: SendMessageInput;
   SendMessagePayload: Omit<SendMessagePayload, 'message' | 'reply'> & { message: ResolversParentTypes['Message'], reply?: Maybe<ResolversParentTypes['Message']> };
+  Subscription: Record<PropertyKey, never>;
   TokenUsage: TokenUsage;
   User: UserReferenceEntity;
 };
@@ -378,6 +422,15 @@ export type ConversationConnectionResolvers<ContextType = any, ParentType extend
 export type ConversationEdgeResolvers<ContextType = any, ParentType extends ResolversParentTypes['ConversationEdge'] = ResolversParentTypes['ConversationEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType>;
+};
+
+export type ConversationEventResolvers<ContextType = any, ParentType extends ResolversParentTypes['ConversationEvent'] = ResolversParentTypes['ConversationEvent']> = {
+  conversationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  reader?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  sequence?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ConversationEventType'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -425,11 +478,16 @@ export type PageInfoResolvers<ContextType = any, ParentType extends ResolversPar
 export type QueryResolvers<ContextType = any, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   conversation?: Resolver<Maybe<ResolversTypes['Conversation']>, ParentType, ContextType, RequireFields<QueryConversationArgs, 'id'>>;
   conversations?: Resolver<ResolversTypes['ConversationConnection'], ParentType, ContextType, RequireFields<QueryConversationsArgs, 'first'>>;
+  eventCursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type SendMessagePayloadResolvers<ContextType = any, ParentType extends ResolversParentTypes['SendMessagePayload'] = ResolversParentTypes['SendMessagePayload']> = {
   message?: Resolver<ResolversTypes['Message'], ParentType, ContextType>;
   reply?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<ContextType = any, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  conversationEvents?: SubscriptionResolver<ResolversTypes['ConversationEvent'], "conversationEvents", ParentType, ContextType, Partial<SubscriptionConversationEventsArgs>>;
 };
 
 export type TokenUsageResolvers<ContextType = any, ParentType extends ResolversParentTypes['TokenUsage'] = ResolversParentTypes['TokenUsage']> = {
@@ -448,6 +506,7 @@ export type Resolvers<ContextType = any> = {
   Conversation?: ConversationResolvers<ContextType>;
   ConversationConnection?: ConversationConnectionResolvers<ContextType>;
   ConversationEdge?: ConversationEdgeResolvers<ContextType>;
+  ConversationEvent?: ConversationEventResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Message?: MessageResolvers<ContextType>;
   MessageConnection?: MessageConnectionResolvers<ContextType>;
@@ -456,6 +515,7 @@ export type Resolvers<ContextType = any> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   SendMessagePayload?: SendMessagePayloadResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   TokenUsage?: TokenUsageResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 };
