@@ -16,6 +16,7 @@ import { conversationResolvers } from './conversation/conversation.resolvers.ts'
 import { subscriptionResolvers } from './events/subscription.resolvers.ts';
 import { messageResolvers } from './message/message.resolvers.ts';
 import { conversationsOrm } from './orm.ts';
+import { startReplicator } from './replica/replicator.ts';
 
 export const resolvers = mergeResolvers({ DateTime: DateTimeScalar as unknown as object }, conversationResolvers, messageResolvers, subscriptionResolvers);
 
@@ -33,12 +34,14 @@ export async function start(
     logger: logger.child({ component: 'user-directory' }),
   });
   const bus = createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX });
+  const changes = createChangeLog({ ...config, bus });
   const deps: ConversationsDeps = {
     config,
     orm,
     logger,
     bus,
-    changes: createChangeLog({ ...config, bus }),
+    changes,
+    replica: startReplicator({ databaseUrl: config.DATABASE_URL, changes, logger }),
     async existingUsers(ids) {
       const found = await users<{ id: string }>('User', 'id', ids);
       return new Set(found.flatMap((u) => (u ? [u.id] : [])));
@@ -65,6 +68,7 @@ export async function start(
     deps,
     async stop() {
       await service.stop();
+      await deps.replica.stop();
       await deps.changes.close();
       await bus.close();
       await orm.close();

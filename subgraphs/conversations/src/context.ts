@@ -4,6 +4,7 @@ import type { ChangeLog } from '../../../cdc/delivery/change-log.ts';
 import type { Logger } from '../../../kernel/log.ts';
 import type { EventBus } from '../../../kernel/pubsub.ts';
 import type { ConversationsConfig } from './config.ts';
+import type { Replicator } from './replica/replicator.ts';
 
 /** Everything the conversations subgraph holds for its lifetime; built once in app.ts. */
 export interface ConversationsDeps {
@@ -16,6 +17,8 @@ export interface ConversationsDeps {
   changes: ChangeLog;
   /** The live leg of `changes` (pub/sub). */
   bus: EventBus;
+  /** What this subgraph knows of instances and their knowledge, from their change events. */
+  replica: Replicator;
 }
 
 /** One request's view: a fresh EntityManager and the caller. */

@@ -3,3 +3,8 @@ export interface UserReference {
   __typename?: 'User';
   id: string;
 }
+
+export interface InstanceReference {
+  __typename?: 'Instance';
+  id: string;
+}

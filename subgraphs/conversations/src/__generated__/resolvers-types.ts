@@ -2,7 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Conversation as ConversationEntity } from '../conversation/conversation.entity.ts';
 import type { Message as MessageEntity } from '../message/message.entity.ts';
-import type { UserReference as UserReferenceEntity } from '../references.ts';
+import type { UserReference as UserReferenceEntity, InstanceReference as InstanceReferenceEntity } from '../references.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
@@ -33,6 +33,8 @@ export type Conversation = {
   __typename?: 'Conversation';
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
+  /** The agent instance it talks to (its owner's); resolved by the instances subgraph. */
+  instance?: Maybe<Instance>;
   lastMessageAt?: Maybe<Scalars['DateTime']['output']>;
   /** Newest first. */
   messages: MessageConnection;
@@ -85,9 +87,16 @@ export type ConversationEventType =
   | 'READ';
 
 export type CreateConversationInput = {
+  /** One of the caller's agent instances to talk to. */
+  instanceId?: InputMaybe<Scalars['ID']['input']>;
   /** Other people to add (user ids); the caller is always in it. */
   participantIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   title: Scalars['String']['input'];
+};
+
+export type Instance = {
+  __typename?: 'Instance';
+  id: Scalars['ID']['output'];
 };
 
 export type Message = {
@@ -354,6 +363,7 @@ export type ResolversTypes = {
   ConversationEventType: ConversationEventType;
   CreateConversationInput: CreateConversationInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Instance: ResolverTypeWrapper<InstanceReferenceEntity>;
   Message: ResolverTypeWrapper<MessageEntity>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   MessageConnection: ResolverTypeWrapper<Omit<MessageConnection, 'edges'> & { edges: Array<ResolversTypes['MessageEdge']> }>;
@@ -382,6 +392,7 @@ export type ResolversParentTypes = {
   ConversationEvent: Omit<ConversationEvent, 'message' | 'reader'> & { message?: Maybe<ResolversParentTypes['Message']>, reader?: Maybe<ResolversParentTypes['User']> };
   CreateConversationInput: CreateConversationInput;
   DateTime: Scalars['DateTime']['output'];
+  Instance: InstanceReferenceEntity;
   Message: MessageEntity;
   Boolean: Scalars['Boolean']['output'];
   MessageConnection: Omit<MessageConnection, 'edges'> & { edges: Array<ResolversParentTypes['MessageEdge']> };
@@ -407,6 +418,7 @@ export type ConversationResolvers<ContextType = any, ParentType extends Resolver
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Conversation']> | FederationReferenceType, FederationReferenceType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  instance?: Resolver<Maybe<ResolversTypes['Instance']>, ParentType, ContextType>;
   lastMessageAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   messages?: Resolver<ResolversTypes['MessageConnection'], ParentType, ContextType, RequireFields<ConversationMessagesArgs, 'first'>>;
   participants?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType>;
@@ -436,6 +448,10 @@ export type ConversationEventResolvers<ContextType = any, ParentType extends Res
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type InstanceResolvers<ContextType = any, ParentType extends ResolversParentTypes['Instance'] = ResolversParentTypes['Instance']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
 
 export type MessageResolvers<ContextType = any, ParentType extends ResolversParentTypes['Message'] = ResolversParentTypes['Message'], FederationReferenceType extends FederationReferenceTypes['Message'] = FederationReferenceTypes['Message']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Message']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -508,6 +524,7 @@ export type Resolvers<ContextType = any> = {
   ConversationEdge?: ConversationEdgeResolvers<ContextType>;
   ConversationEvent?: ConversationEventResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Instance?: InstanceResolvers<ContextType>;
   Message?: MessageResolvers<ContextType>;
   MessageConnection?: MessageConnectionResolvers<ContextType>;
   MessageEdge?: MessageEdgeResolvers<ContextType>;

@@ -8,6 +8,8 @@ export const ConversationSchema = defineEntity({
     id: p.uuid().primary().onCreate(() => randomUUID()),
     ownerId: p.uuid(),
     title: p.string().length(200),
+    /** The agent instance it talks to (its owner's), known from the instances replica. */
+    instanceId: p.uuid().nullable(),
     archived: p.boolean().default(false),
     createdAt: p.datetime().onCreate(() => new Date()),
     lastMessageAt: p.datetime().nullable(),

@@ -14,6 +14,7 @@ const PageArgs = z.object({ first: fields.pageSize().nullish(), after: z.string(
 const createInput = (maxParticipants: number) =>
   z.object({
     title: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+    instanceId: z.string().refine(isUuid, 'must be an instance id').nullish(),
     participantIds: z
       .array(z.string().refine(isUuid, 'must be a user id'))
       .max(maxParticipants - 1, `at most ${maxParticipants - 1} other people`)
@@ -51,13 +52,21 @@ const Mutation: MutationResolvers<ConversationsContext> = {
   async createConversation(_root, args, ctx) {
     const me = requireIdentity(ctx.identity);
     const input = parseInput(createInput(ctx.deps.config.MAX_PARTICIPANTS), args.input);
+    // Only one's own instance, as the instances subgraph last told this one (its change events).
+    if (input.instanceId && !(await ctx.deps.replica.ownsInstance(me.userId, input.instanceId))) throw notFound('Instance');
     const others = [...new Set(input.participantIds ?? [])].filter((id) => id !== me.userId);
     const existing = await ctx.deps.existingUsers(others);
     const missing = others.filter((id) => !existing.has(id));
     if (missing.length) throw badInput(missing.map((id) => ({ path: 'input.participantIds', message: `no user ${id}` })));
     return ctx.em.transactional(async (em) => {
       const now = new Date();
-      const conversation = em.create(Conversation, { ownerId: me.userId, title: input.title, createdAt: now, lastMessageAt: null });
+      const conversation = em.create(Conversation, {
+        ownerId: me.userId,
+        title: input.title,
+        instanceId: input.instanceId ?? null,
+        createdAt: now,
+        lastMessageAt: null,
+      });
       for (const userId of [me.userId, ...others]) em.create(Participant, { conversation, userId, joinedAt: now, activityAt: now });
       await em.flush();
       return conversation;
@@ -95,6 +104,7 @@ const ConversationType: ConversationResolvers<ConversationsContext> = {
     const me = ctx.identity;
     return me ? ((await findMembership(ctx.em, me.userId, ref.id))?.conversation ?? null) : null;
   },
+  instance: (conversation) => (conversation.instanceId ? { __typename: 'Instance' as const, id: conversation.instanceId } : null),
   async participants(conversation, _args, ctx) {
     const rows = await ctx.em.find(Participant, { conversation: conversation.id }, { orderBy: { joinedAt: 'asc', userId: 'asc' } });
     // The owner first, then everyone else in the order they joined.

@@ -1,55 +1,7 @@
 import type { ChangePayload, Row } from '../../../../cdc/contract.ts';
+import type { EntryEventMessage, EntrySnapshot, EventPosition, InstanceEventMessage, InstanceSnapshot, KnowledgeBaseEventMessage } from '../../events.ts';
 
-/** Redis channels the bridge publishes to and the subscription resolvers listen on. */
-export const INSTANCE_EVENTS = 'instances.instance-events';
-export const ENTRY_EVENTS = 'instances.knowledge-base-entry-events';
-
-/** Where a change came from: `sequence` is unique per change, so a client can drop duplicates. */
-export interface EventPosition {
-  lsn: number | null;
-  txId: number | null;
-  sequence: string;
-}
-
-export interface InstanceSnapshot {
-  id: string;
-  ownerId: string;
-  agentId: string;
-  title: string;
-  status: string;
-  userConfig: Record<string, unknown> | null;
-  pipelineConfig: Record<string, unknown> | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface InstanceEventMessage {
-  type: 'CREATED' | 'UPDATED' | 'DELETED';
-  instanceId: string;
-  ownerId: string;
-  changedFields: string[];
-  occurredAt: string;
-  instance: InstanceSnapshot | null;
-  position: EventPosition;
-}
-
-export interface EntrySnapshot {
-  id: string;
-  knowledgeBaseId: string;
-  title: string;
-  content: string;
-  sourceUrl: string | null;
-  createdAt: string;
-}
-
-export interface EntryEventMessage {
-  type: 'ADDED' | 'REMOVED';
-  entryId: string;
-  knowledgeBaseId: string;
-  entry: EntrySnapshot | null;
-  occurredAt: string;
-  position: EventPosition;
-}
+export { ENTRY_EVENTS, INSTANCE_EVENTS, KNOWLEDGE_BASE_EVENTS } from '../../events.ts';
 
 const camel = (column: string) => column.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 
@@ -125,4 +77,12 @@ export function entryEvent(change: ChangePayload): EntryEventMessage | null {
     occurredAt: new Date(change.source.ts_ms).toISOString(),
     position: position(change),
   };
+}
+
+/** A knowledge base created or deleted (with its instance): which instance an entry's knowledge base belongs to. */
+export function knowledgeBaseEvent(change: ChangePayload): KnowledgeBaseEventMessage | null {
+  if (change.op !== 'c' && change.op !== 'd') return null;
+  const row = change.op === 'c' ? change.after : change.before;
+  if (!row?.id) return null;
+  return { type: change.op === 'c' ? 'CREATED' : 'DELETED', knowledgeBaseId: String(row.id), instanceId: String(row.instance_id ?? ''), position: position(change) };
 }
