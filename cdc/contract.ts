@@ -15,4 +15,4 @@ export interface CapturedTable<Event extends object = object> {
 }
 
 /** Declares a subgraph's captured tables; typed per table, gathered untyped. */
-export const captureTables = (...tables: CapturedTable<any>[]): CapturedTable[] => tables;
+export const captureTables = (...tables: CapturedTable<object>[]): CapturedTable[] => tables;

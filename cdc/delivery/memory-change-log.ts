@@ -12,7 +12,7 @@ interface Channel {
   entries: Entry[];
   /** The newest id trimmed away: a cursor before it points into lost history. */
   maxDeleted: string | null;
-  listeners: Set<(event: LoggedEvent<any>) => void>;
+  listeners: Set<(event: LoggedEvent<unknown>) => void>;
 }
 
 /**
@@ -113,7 +113,7 @@ export class MemoryChangeLog implements ChangeLog {
 
   async listen<T>(name: string, onEvent: (event: LoggedEvent<T>) => void): Promise<() => void> {
     const listeners = this.#channel(name).listeners;
-    const listener = (event: LoggedEvent<T>) => onEvent(event);
+    const listener = (event: LoggedEvent<unknown>) => onEvent(event as LoggedEvent<T>);
     listeners.add(listener);
     return () => listeners.delete(listener);
   }

@@ -20,7 +20,13 @@ const made: [string, (retention?: Partial<Retention>) => Made][] = [
       const prefix = `log-test:${randomBytes(4).toString('hex')}:`;
       const bus = createEventBus({ redisUrl: REDIS, prefix });
       const log = new RedisChangeLog({ url: REDIS, prefix, bus, retention: { retentionMs: 60_000, maxEvents: 1000, ...r } });
-      return { log, close: async () => (await log.close(), await bus.close()) };
+      return {
+        log,
+        async close() {
+          await log.close();
+          await bus.close();
+        },
+      };
     },
   ],
 ];

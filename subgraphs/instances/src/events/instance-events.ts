@@ -1,5 +1,5 @@
 import type { ChangePayload, Row } from '../../../../cdc/contract.ts';
-import type { EntryEventMessage, EntrySnapshot, EventPosition, InstanceEventMessage, InstanceSnapshot, KnowledgeBaseEventMessage } from '../../events.ts';
+import type { EntryEventMessage, EventPosition, InstanceEventMessage, InstanceSnapshot, KnowledgeBaseEventMessage } from '../../events.ts';
 
 export { ENTRY_EVENTS, INSTANCE_EVENTS, KNOWLEDGE_BASE_EVENTS } from '../../events.ts';
 
