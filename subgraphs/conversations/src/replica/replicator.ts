@@ -9,7 +9,7 @@ import {
   type InstanceEventMessage,
   KNOWLEDGE_BASE_EVENTS,
   type KnowledgeBaseEventMessage,
-} from '../../../instances/events.ts';
+} from '../../../../cdc/published/instances.ts';
 
 type Apply = (db: pg.PoolClient, event: never) => Promise<void>;
 
@@ -63,7 +63,7 @@ export interface Replicator {
 
 /**
  * Keeps this subgraph's replica of instances, knowledge bases and their entries from the instances
- * subgraph's published events (subgraphs/instances/events.ts), never from its tables. Each channel
+ * subgraph's published events (cdc/published/instances.ts), never from its tables. Each channel
  * is followed from the cursor stored with the last change it applied (one transaction), so a restart
  * resumes where it stopped and nothing is applied twice.
  */

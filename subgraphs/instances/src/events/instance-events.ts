@@ -1,7 +1,7 @@
 import type { ChangePayload, Row } from '../../../../cdc/contract.ts';
-import type { EntryEventMessage, EventPosition, InstanceEventMessage, InstanceSnapshot, KnowledgeBaseEventMessage } from '../../events.ts';
+import type { EntryEventMessage, EventPosition, InstanceEventMessage, InstanceSnapshot, KnowledgeBaseEventMessage } from '../../../../cdc/published/instances.ts';
 
-export { ENTRY_EVENTS, INSTANCE_EVENTS, KNOWLEDGE_BASE_EVENTS } from '../../events.ts';
+export { ENTRY_EVENTS, INSTANCE_EVENTS, KNOWLEDGE_BASE_EVENTS } from '../../../../cdc/published/instances.ts';
 
 const camel = (column: string) => column.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 

@@ -9,7 +9,7 @@ import { KnowledgeBase } from '../knowledge-base/knowledge-base.entity.ts';
 import type { KnowledgeBaseEntry } from '../knowledge-base/knowledge-base-entry.entity.ts';
 import type { LoggedEvent } from '../../../../cdc/delivery/change-log.ts';
 import { openChangeFeed } from '../../../../cdc/delivery/change-feed.ts';
-import { ENTRY_EVENTS, type EntryEventMessage, INSTANCE_EVENTS, type InstanceEventMessage } from '../../events.ts';
+import { ENTRY_EVENTS, type EntryEventMessage, INSTANCE_EVENTS, type InstanceEventMessage } from '../../../../cdc/published/instances.ts';
 
 /** Who may see events of an instance: its owner, and admins. */
 const mayWatch = (ctx: InstancesContext, ownerId: string, instanceId: string, wanted?: string | null) =>

@@ -1,5 +1,5 @@
 /**
- * The instances subgraph's published events: the channels of the change log its changes go to, and
+ * The instances subgraph's published events (kept in cdc/, so a follower imports no subgraph): the channels of the change log its changes go to, and
  * the shape of each event. Other subgraphs may follow these (conversations keeps a replica of
  * instances and knowledge bases from them); this file is the contract, src/ the implementation.
  */
