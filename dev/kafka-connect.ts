@@ -44,7 +44,9 @@ export async function startKafkaAndConnect(): Promise<{ brokers: string; connect
       'auto.create.topics.enable=true',
     ].join('\n'),
   );
-  const clusterId = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
+  // Like Kafka's own Uuid.randomUuid: never one that starts with '-', which the tool would read as an option.
+  let clusterId = '-';
+  while (clusterId.startsWith('-')) clusterId = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
   execFileSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(dir, 'server.properties'), '--standalone'], {
     stdio: 'ignore',
   });
