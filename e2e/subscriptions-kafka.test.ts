@@ -1,14 +1,14 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { withClient } from '../test-support/database.ts';
 import { register, type Auth } from '../test-support/journeys.ts';
-import { SubscriptionProbe, untilLive } from '../test-support/subscriptions.ts';
+import { SubscriptionProbe } from '../test-support/subscriptions.ts';
 import { startSystem, type System } from '../test-support/system.ts';
 import { Agent } from '../subgraphs/catalog/src/agent/agent.entity.ts';
 import { start as startBridge } from '../cdc/bridge/app.ts';
 import { loadBridgeConfig } from '../cdc/bridge/config.ts';
 import { createLogger } from '../kernel/log.ts';
 
-const EVENTS = `subscription($id: ID) { instanceEvents(instanceId: $id) { type sequence instance { title agent { name } } } }`;
+const EVENTS = `subscription($id: ID, $after: String) { instanceEvents(instanceId: $id, after: $after) { type sequence instance { title agent { name } } } }`;
 const CREATE = 'mutation($i: CreateInstanceInput!) { createInstance(input: $i) { id } }';
 
 let system: System;
@@ -32,9 +32,11 @@ describe('the production path: relay -> Apache Kafka -> bridge consumer group ->
   test('a committed change reaches a graphql-ws client through Kafka', async () => {
     const client = system.client({ token: owner.accessToken });
     instanceId = (await client.ok<{ createInstance: { id: string } }>(CREATE, { i: { agentId, title: 'Via Kafka' } })).createInstance.id;
-    probe = new SubscriptionProbe(system.gatewayUrl, { token: owner.accessToken }).subscribe(EVENTS, { id: instanceId });
-    // The first consumer-group join takes a moment (longer when the suite keeps both cores busy).
-    await untilLive(probe, () => client.ok('mutation($id: ID!) { updateInstance(id: $id, input: {status: ACTIVE}) { id } }', { id: instanceId }), 45_000);
+    // From a cursor: the change is kept until the consumer group has joined (slow on a fresh broker), then delivered.
+    const { eventCursor } = await client.ok<{ eventCursor: string }>('{ eventCursor }');
+    probe = new SubscriptionProbe(system.gatewayUrl, { token: owner.accessToken }).subscribe(EVENTS, { id: instanceId, after: eventCursor });
+    await client.ok('mutation($id: ID!) { updateInstance(id: $id, input: {status: ACTIVE}) { id } }', { id: instanceId });
+    await probe.until((r) => r.length > 0, 50_000);
     expect(probe.results[0]?.data?.instanceEvents.instance.agent.name).toBe('Courier');
   }, 60_000);
 
